@@ -1,0 +1,13 @@
+//! The marketplace's rules. Everything here is pure: callers hand in `now` and the current
+//! state, and get back decisions, new state or the reasons an input is refused.
+
+pub mod catalog;
+pub mod error;
+pub mod money;
+pub mod offer;
+pub mod seller;
+pub mod validation;
+
+pub use error::Error;
+pub use money::{Currency, Money};
+pub use validation::{FieldError, Violations};
