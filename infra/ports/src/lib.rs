@@ -1,1 +1,29 @@
+//! The ports: small traits shaped like the AWS services behind them, so the DynamoDB, SQS and
+//! S3 adapters map one to one and the embedded adapters implement the same semantics.
 
+pub mod blobs;
+pub mod clock;
+pub mod item;
+pub mod queue;
+pub mod table;
+
+use std::sync::Arc;
+
+pub use blobs::{Blob, Blobs, BlobsError};
+pub use clock::{Clock, Ids, MovableClock, RandomIds, SystemClock};
+pub use item::{FromItem, Item, ItemError, ToItem, Value};
+pub use queue::{Message, Queue, QueueError};
+pub use table::{
+    Condition, Cursor, Index, Key, MAX_PAGE, MAX_TX_ITEMS, Page, Query, SortKey, Table, TableError, TxOp, Update,
+};
+
+/// Everything a function needs from the outside world, built once at start-up and lent to
+/// every request.
+#[derive(Clone)]
+pub struct Ports {
+    pub table: Arc<dyn Table>,
+    pub queue: Arc<dyn Queue>,
+    pub blobs: Arc<dyn Blobs>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn Ids>,
+}
