@@ -1,1 +1,15 @@
+//! The ports on AWS. Clients are built once per process (at cold start) and shared by every
+//! invocation.
 
+mod blobs;
+mod config;
+mod provision;
+mod queue;
+mod table;
+
+pub use aws_config::SdkConfig;
+pub use blobs::S3Blobs;
+pub use config::{Settings, ports_from_env, s3_client, sdk_config};
+pub use provision::{create_bucket, create_queue, create_table};
+pub use queue::SqsQueue;
+pub use table::DynamoTable;

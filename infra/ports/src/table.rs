@@ -315,6 +315,15 @@ impl Query {
         if !(1..=MAX_PAGE).contains(&self.limit) {
             return Err(TableError::InvalidRequest(format!("a page holds 1 to {MAX_PAGE} items")));
         }
+        // DynamoDB refuses empty strings in key conditions.
+        let empty = match &self.sort {
+            SortKey::Any => false,
+            SortKey::Equals(v) | SortKey::BeginsWith(v) => v.is_empty(),
+            SortKey::Between(low, high) => low.is_empty() || high.is_empty() || low > high,
+        };
+        if self.pk.is_empty() || empty {
+            return Err(TableError::InvalidRequest("key conditions take non-empty strings, in order".into()));
+        }
         Ok(())
     }
 }

@@ -1,0 +1,47 @@
+use std::sync::Arc;
+
+use ports::{Ports, RandomIds, SystemClock};
+
+/// Where the resources are, as the template passes them to every function.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table_name: String,
+    pub bucket_name: String,
+    /// Queue `order-events` is found as `{queue_prefix}order-events`.
+    pub queue_prefix: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Self {
+        let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        Self {
+            table_name: var("TABLE_NAME", "marketplace"),
+            bucket_name: var("BUCKET_NAME", "marketplace-documents"),
+            queue_prefix: var("QUEUE_PREFIX", ""),
+        }
+    }
+}
+
+/// The SDK configuration from the environment. With `AWS_ENDPOINT_URL` set (an emulator),
+/// S3 is addressed path-style.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// Every port on AWS, for a function's `main`.
+pub async fn ports_from_env() -> Ports {
+    let settings = Settings::from_env();
+    let config = sdk_config().await;
+    Ports {
+        table: Arc::new(crate::DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), settings.table_name)),
+        queue: Arc::new(crate::SqsQueue::new(aws_sdk_sqs::Client::new(&config), settings.queue_prefix)),
+        blobs: Arc::new(crate::S3Blobs::new(s3_client(&config), settings.bucket_name)),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+    }
+}
+
+pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build())
+}
