@@ -155,6 +155,28 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// The shape at rest: `{"amountMinor": 24900, "currency": "EUR"}`, integer minor units. Use
+/// with `#[serde(with = "money::at_rest")]` on stored fields.
+pub mod at_rest {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Stored {
+        amount_minor: i64,
+        currency: Currency,
+    }
+
+    pub fn serialize<S: Serializer>(money: &Money, serializer: S) -> Result<S::Ok, S::Error> {
+        Stored { amount_minor: money.amount_minor, currency: money.currency }.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let stored = Stored::deserialize(deserializer)?;
+        Ok(Money::new(stored.amount_minor, stored.currency))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,14 +218,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn wire_round_trip(minor in 0_i64..1_000_000_000_00) {
+        fn wire_round_trip(minor in 0_i64..100_000_000_000) {
             let money = Money::new(minor, Currency::EUR);
             let back: Money = serde_json::from_value(serde_json::to_value(money).expect("money serialises")).expect("money parses");
             prop_assert_eq!(back, money);
         }
 
         #[test]
-        fn addition_is_exact(a in -1_000_000_00_i64..1_000_000_00, b in -1_000_000_00_i64..1_000_000_00) {
+        fn addition_is_exact(a in -100_000_000_i64..100_000_000, b in -100_000_000_i64..100_000_000) {
             let sum = Money::new(a, Currency::EUR).checked_add(Money::new(b, Currency::EUR));
             prop_assert_eq!(sum.map(|m| m.to_decimal()), Some(Decimal::new(a, 2) + Decimal::new(b, 2)));
         }

@@ -112,7 +112,9 @@ pub struct Offer {
     pub product_id: String,
     pub category: Category,
     pub grade: Grade,
+    #[serde(with = "crate::money::at_rest")]
     pub price: Money,
+    #[serde(with = "crate::money::at_rest")]
     pub shipping_fee: Money,
     pub stock: u32,
     pub warranty_months: u32,
@@ -412,6 +414,14 @@ mod tests {
         assert!(matches!(offer.apply(gbp, Timestamp::UNIX_EPOCH), Err(Error::Invalid(_))));
         let withdrawn = offer.withdraw(Timestamp::UNIX_EPOCH);
         assert!(matches!(withdrawn.apply(OfferPatch::default(), Timestamp::UNIX_EPOCH), Err(Error::Conflict { .. })));
+    }
+
+    #[test]
+    fn stored_amounts_are_integer_minor_units() {
+        let offer = validate(new_offer()).expect("valid offer");
+        let stored = serde_json::to_value(&offer).expect("offer serialises");
+        assert_eq!(stored["price"], serde_json::json!({"amountMinor": 24900, "currency": "EUR"}));
+        assert_eq!(serde_json::from_value::<Offer>(stored).expect("offer reads back"), offer);
     }
 
     #[test]

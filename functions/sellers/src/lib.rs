@@ -1,1 +1,215 @@
+//! Sellers (R-SELLER): onboarding with the trader data of DSA Art. 30, the admin decisions
+//! that move a seller through pending verification → active → suspended / removed, and the
+//! public seller page. A status change reaches all of the seller's offers (R-REMOVE).
 
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use edge::{Caller, Group, Json, Path, Problem, Result};
+use jiff::Timestamp;
+use marketplace::Violations;
+use marketplace::seller::{Address, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo, decision_reason};
+use ports::Ports;
+use serde::{Deserialize, Serialize};
+use store::{Offers, Onboarded, Sellers};
+
+pub fn router(ports: Ports) -> Router {
+    let idempotent = from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
+    let routes = Router::new()
+        .route("/sellers", post(onboard).layer(idempotent))
+        .route("/sellers/{id}", get(show))
+        .route("/sellers/{id}/verification", post(verify))
+        .route("/sellers/{id}/suspension", post(suspend))
+        .route("/sellers/{id}/reinstatement", post(reinstate))
+        .route("/sellers/{id}/removal", post(remove));
+    edge::finish(routes, ports)
+}
+
+/// What anyone may read of an active seller: the trader information DSA Art. 30(7) makes
+/// public. The payment account stays private.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicSeller {
+    pub id: String,
+    pub status: SellerStatus,
+    pub legal_name: String,
+    pub address: Address,
+    pub phone: String,
+    pub email: String,
+    pub trade_register: TradeRegister,
+    pub vat_id: String,
+    pub compliance_self_certified: bool,
+    pub member_since: Timestamp,
+}
+
+/// What the seller's members and admins see.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateSeller {
+    #[serde(flatten)]
+    pub public: PublicSeller,
+    pub payment_account: MaskedAccount,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaskedAccount {
+    pub holder: String,
+    /// The last four characters of the IBAN.
+    pub iban_ending: String,
+}
+
+fn public(seller: &Seller) -> PublicSeller {
+    let t = &seller.trader;
+    PublicSeller {
+        id: seller.id.clone(),
+        status: seller.status,
+        legal_name: t.legal_name.clone(),
+        address: t.address.clone(),
+        phone: t.phone.clone(),
+        email: t.email.clone(),
+        trade_register: t.trade_register.clone(),
+        vat_id: t.vat_id.clone(),
+        compliance_self_certified: t.compliance_self_certified,
+        member_since: seller.created_at,
+    }
+}
+
+fn private(seller: &Seller) -> PrivateSeller {
+    let iban = &seller.trader.payment_account.iban;
+    PrivateSeller {
+        public: public(seller),
+        payment_account: MaskedAccount {
+            holder: seller.trader.payment_account.holder.clone(),
+            iban_ending: iban.chars().skip(iban.chars().count().saturating_sub(4)).collect(),
+        },
+        status_reason: seller.status_reason.clone(),
+        updated_at: seller.updated_at,
+    }
+}
+
+async fn onboard(
+    State(ports): State<Ports>,
+    caller: Caller,
+    Json(application): Json<TraderInfo>,
+) -> Result<(StatusCode, Json<PrivateSeller>)> {
+    let user = caller.signed_in()?;
+    let trader = application.validate()?;
+    let seller = Seller::onboard(ports.ids.new_id("sel"), user.sub.clone(), trader, ports.clock.now());
+    match Sellers::new(ports.table.as_ref()).create(&seller).await? {
+        Onboarded::Created => Ok((StatusCode::CREATED, Json(private(&seller)))),
+        Onboarded::UserHasSeller => {
+            Err(Problem::conflict("already_onboarded", "this account already onboarded a seller"))
+        }
+    }
+}
+
+async fn show(State(ports): State<Ports>, caller: Caller, Path(id): Path<String>) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let seller = Sellers::new(ports.table.as_ref()).get(&id).await?.ok_or_else(|| Problem::not_found("seller"))?;
+    if caller.may_manage(&seller.id) {
+        Ok(Json(private(&seller)).into_response())
+    } else if seller.is_active() {
+        Ok(Json(public(&seller)).into_response())
+    } else {
+        Err(Problem::not_found("seller"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Verification {
+    decision: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn verify(
+    State(ports): State<Ports>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<Verification>,
+) -> Result<Json<PrivateSeller>> {
+    caller.require(Group::Admin)?;
+    let mut v = Violations::new();
+    let change = match body.decision.as_str() {
+        "approve" => Some(StatusChange::Approve),
+        "reject" => Some(StatusChange::Reject),
+        _ => {
+            v.add("decision", "must be approve or reject");
+            None
+        }
+    };
+    let reason = decision_reason(&mut v, body.reason.as_deref(), change == Some(StatusChange::Reject));
+    let change = v.finish(|| change.expect("an unknown decision was recorded as a violation"))?;
+    decide(&ports, &id, change, reason).await
+}
+
+async fn suspend(
+    State(ports): State<Ports>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<Reason>,
+) -> Result<Json<PrivateSeller>> {
+    decide_with_reason(&ports, &caller, &id, StatusChange::Suspend, body, true).await
+}
+
+async fn reinstate(
+    State(ports): State<Ports>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<Reason>,
+) -> Result<Json<PrivateSeller>> {
+    decide_with_reason(&ports, &caller, &id, StatusChange::Reinstate, body, false).await
+}
+
+async fn remove(
+    State(ports): State<Ports>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<Reason>,
+) -> Result<Json<PrivateSeller>> {
+    decide_with_reason(&ports, &caller, &id, StatusChange::Remove, body, true).await
+}
+
+async fn decide_with_reason(
+    ports: &Ports,
+    caller: &Caller,
+    id: &str,
+    change: StatusChange,
+    body: Reason,
+    reason_required: bool,
+) -> Result<Json<PrivateSeller>> {
+    caller.require(Group::Admin)?;
+    let mut v = Violations::new();
+    let reason = decision_reason(&mut v, body.reason.as_deref(), reason_required);
+    v.finish(|| ())?;
+    decide(ports, id, change, reason).await
+}
+
+/// Applies an admin decision and brings the seller's offers in line with it. Repeating a
+/// decision changes nothing on the seller and finishes any offers a failed attempt left.
+async fn decide(ports: &Ports, id: &str, change: StatusChange, reason: Option<String>) -> Result<Json<PrivateSeller>> {
+    let sellers = Sellers::new(ports.table.as_ref());
+    let before = sellers.get(id).await?.ok_or_else(|| Problem::not_found("seller"))?;
+    let now = ports.clock.now();
+    let after = before.change_status(change, reason, now)?;
+    if after != before {
+        sellers.replace(&before, &after).await?;
+    }
+    let changed = Offers::new(ports.table.as_ref()).follow_seller(&after, now).await?;
+    tracing::info!(seller_id = %after.id, status = after.status.as_str(), offers_changed = changed, "seller status decided");
+    Ok(Json(private(&after)))
+}

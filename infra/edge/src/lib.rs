@@ -1,1 +1,34 @@
+//! The edge, written once for every HTTP function: who is calling (claims from the API
+//! Gateway request context), the one error format (`application/problem+json`), JSON bodies
+//! and paths that refuse bad input with named fields, cursor pagination, `Idempotency-Key`,
+//! and request logs without personal data.
 
+pub mod auth;
+pub mod body;
+pub mod idempotency;
+pub mod logging;
+pub mod page;
+pub mod problem;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use ports::Ports;
+
+pub use auth::{Caller, Group, User};
+pub use body::{Json, Path, Query};
+pub use page::{PageParams, Paged};
+pub use problem::{Problem, Result};
+
+/// Request bodies are small JSON documents; anything larger is refused before parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Wraps a function's routes with what every function shares: the problem+json fallbacks,
+/// the body limit and the request log.
+pub fn finish(routes: Router<Ports>, ports: Ports) -> Router {
+    routes
+        .fallback(problem::not_found)
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(logging::log_request))
+        .with_state(ports)
+}

@@ -12,13 +12,14 @@ use ports::table::{MAX_BATCH_GET, check_item, check_transaction};
 use ports::{Condition, Cursor, Index, Item, Key, Page, Query, Table, TableError, TxOp, Update};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
-const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
-const GSI1: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi1");
-const GSI2: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi2");
+/// An index entry: (index pk, index sk, pk, sk).
+type IndexTable = TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()>;
 
-fn index_table(
-    index: Index,
-) -> Option<TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()>> {
+const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
+const GSI1: IndexTable = TableDefinition::new("gsi1");
+const GSI2: IndexTable = TableDefinition::new("gsi2");
+
+fn index_table(index: Index) -> Option<IndexTable> {
     match index {
         Index::Table => None,
         Index::Gsi1 => Some(GSI1),

@@ -1,1 +1,12 @@
+//! The marketplace's records on the Table port. Every key and access pattern lives here (and
+//! in `docs/data-model.md`); functions use these repositories, never raw keys.
 
+pub mod keys;
+mod offers;
+mod products;
+mod record;
+mod sellers;
+
+pub use offers::Offers;
+pub use products::Products;
+pub use sellers::{Onboarded, Sellers};

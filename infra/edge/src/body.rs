@@ -1,0 +1,162 @@
+//! JSON bodies and path parameters that refuse bad input in the one error format, naming the
+//! field at fault.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use marketplace::FieldError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Problem;
+
+/// A JSON request body (400 when malformed or of the wrong shape, 415 when not JSON), or a
+/// JSON response.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses JSON, naming the path of the first field that does not fit.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            Problem::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
+        } else {
+            let field = if path == "." { "body".to_owned() } else { path };
+            let message = inner.to_string().split(" at line ").next().unwrap_or_default().to_owned();
+            Problem::bad_request("invalid_body", format!("{field}: {message}"))
+                .with_errors(vec![FieldError { field, message }])
+        }
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !is_json(content_type) {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is larger than 64 KiB")
+            } else {
+                Problem::bad_request("unreadable_body", rejection.body_text())
+            }
+        })?;
+        parse(&bytes).map(Json)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(e) => Problem::internal(e).into_response(),
+        }
+    }
+}
+
+/// Path parameters; a parameter that cannot be read is a 400 in the one error format.
+#[derive(Debug, Clone)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|rejection| Problem::bad_request("invalid_path", rejection.body_text()))
+    }
+}
+
+/// Query parameters; a parameter that cannot be read is a 400 in the one error format.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Query(value))
+            .map_err(|rejection| Problem::bad_request("invalid_query", rejection.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Sample {
+        stock: i64,
+        price: Inner,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        amount: String,
+    }
+
+    #[test]
+    fn names_the_field_of_a_wrong_type() {
+        let problem = parse::<Sample>(br#"{"stock": "five", "price": {"amount": "1"}}"#).expect_err("wrong type");
+        assert_eq!((problem.status, problem.code.as_str()), (400, "invalid_body"));
+        assert_eq!(problem.errors[0].field, "stock");
+        let problem = parse::<Sample>(br#"{"stock": 5, "price": {"amount": 1}}"#).expect_err("wrong type");
+        assert_eq!(problem.errors[0].field, "price.amount");
+        let problem = parse::<Sample>(br#"{"stock": 5}"#).expect_err("missing field");
+        assert!(problem.errors[0].message.contains("price"), "{problem:?}");
+        let problem =
+            parse::<Sample>(br#"{"stock": 5, "price": {"amount": "1"}, "extra": 1}"#).expect_err("unknown field");
+        assert!(problem.errors[0].message.contains("extra"), "{problem:?}");
+    }
+
+    #[test]
+    fn malformed_json_is_its_own_code() {
+        for body in [&b"{"[..], b"", b"nul", b"{\"stock\": 5,}"] {
+            let problem = parse::<Sample>(body).expect_err("malformed");
+            assert_eq!(problem.code, "malformed_json", "{body:?}");
+        }
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+    }
+}

@@ -1,0 +1,136 @@
+use jiff::Timestamp;
+use marketplace::Currency;
+use marketplace::offer::{Offer, RemovalReason};
+use marketplace::seller::{Seller, SellerStatus};
+use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Value};
+
+use crate::{keys, record};
+
+/// Offers per transaction when a seller's status change reaches all its offers.
+const CASCADE_CHUNK: u32 = 100;
+/// Attempts at one chunk before giving up when offers keep changing underneath.
+const CASCADE_ATTEMPTS: usize = 3;
+
+pub struct Offers<'a> {
+    table: &'a dyn Table,
+}
+
+/// The item of an offer: in its seller's index always, in its product's listing only while
+/// buyers may see it.
+fn offer_item(offer: &Offer, seller: SellerStatus) -> Result<Item, TableError> {
+    let mut item = record::item(offer, &keys::offer(&offer.id), "offer")?;
+    item.insert("gsi2pk".into(), Value::from(keys::seller_offers_pk(&offer.seller_id)));
+    item.insert("gsi2sk".into(), Value::from(offer.id.as_str()));
+    if offer.is_listable(seller) {
+        item.insert("gsi1pk".into(), Value::from(keys::listing_pk(&offer.product_id)));
+        let sk = keys::listing_sk(offer.price.currency, offer.price.amount_minor, &offer.id);
+        item.insert("gsi1sk".into(), Value::from(sk));
+    }
+    Ok(item)
+}
+
+fn unchanged(before: &Offer) -> Result<Condition, TableError> {
+    Ok(Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?))
+}
+
+fn entities(items: &[Item]) -> Result<Vec<Offer>, TableError> {
+    items.iter().map(record::entity).collect()
+}
+
+impl<'a> Offers<'a> {
+    pub fn new(table: &'a dyn Table) -> Self {
+        Self { table }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Offer>, TableError> {
+        self.table.get(&keys::offer(id)).await?.as_ref().map(record::entity).transpose()
+    }
+
+    pub async fn create(&self, offer: &Offer, seller: SellerStatus) -> Result<(), TableError> {
+        self.table.put(offer_item(offer, seller)?, Some(Condition::NotExists)).await
+    }
+
+    /// Replaces `before` with `after`, unless the offer changed in between
+    /// (`TableError::ConditionFailed`).
+    pub async fn replace(&self, before: &Offer, after: &Offer, seller: SellerStatus) -> Result<(), TableError> {
+        self.table.put(offer_item(after, seller)?, Some(unchanged(before)?)).await
+    }
+
+    /// A page of a product's listed offers in `currency`, cheapest first.
+    pub async fn listing(
+        &self,
+        product_id: &str,
+        currency: Currency,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<Offer>, Option<Cursor>), TableError> {
+        let query = Query::new(Index::Gsi1, keys::listing_pk(product_id))
+            .sort(SortKey::BeginsWith(keys::listing_prefix(currency)))
+            .limit(limit)
+            .cursor(cursor);
+        let page = self.table.query(query).await?;
+        Ok((entities(&page.items)?, page.next))
+    }
+
+    /// A page of all of a seller's offers, whatever their status, oldest first.
+    pub async fn of_seller(
+        &self,
+        seller_id: &str,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<Offer>, Option<Cursor>), TableError> {
+        let query = Query::new(Index::Gsi2, keys::seller_offers_pk(seller_id)).limit(limit).cursor(cursor);
+        let page = self.table.query(query).await?;
+        Ok((entities(&page.items)?, page.next))
+    }
+
+    /// Brings every offer of `seller` in line with its status: out of the listings while it
+    /// is not active, back in when it is, and removed for good when the seller is removed
+    /// (R-REMOVE). Idempotent, so a retried status change finishes what a failed one began.
+    /// Returns how many offers changed.
+    pub async fn follow_seller(&self, seller: &Seller, now: Timestamp) -> Result<usize, TableError> {
+        let mut changed = 0;
+        let mut cursor = None;
+        loop {
+            let mut attempt = 0;
+            let next = loop {
+                attempt += 1;
+                let query = Query::new(Index::Gsi2, keys::seller_offers_pk(&seller.id))
+                    .limit(CASCADE_CHUNK)
+                    .cursor(cursor.clone());
+                let page = self.table.query(query).await?;
+                let mut ops = Vec::new();
+                for stored in &page.items {
+                    let offer: Offer = record::entity(stored)?;
+                    let after = match seller.status {
+                        SellerStatus::Removed => offer.remove(RemovalReason::SellerRemoved, now),
+                        _ => offer.clone(),
+                    };
+                    let after_item = offer_item(&after, seller.status)?;
+                    if after != offer || !same_listing(stored, &after_item) {
+                        ops.push(TxOp::Put { item: after_item, condition: Some(unchanged(&offer)?) });
+                    }
+                }
+                let count = ops.len();
+                let written = if ops.is_empty() { Ok(()) } else { self.table.transact(ops).await };
+                match written {
+                    Ok(()) => {
+                        changed += count;
+                        break page.next;
+                    }
+                    // An offer of this chunk changed meanwhile: read the chunk again.
+                    Err(TableError::TransactionCanceled { .. }) if attempt < CASCADE_ATTEMPTS => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(changed),
+            }
+        }
+    }
+}
+
+fn same_listing(a: &Item, b: &Item) -> bool {
+    a.get("gsi1pk") == b.get("gsi1pk") && a.get("gsi1sk") == b.get("gsi1sk")
+}

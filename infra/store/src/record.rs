@@ -1,0 +1,26 @@
+//! Turning entities into items and back.
+
+use ports::{FromItem, Item, Key, TableError, ToItem, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The item of an entity: its attributes, its key and its kind.
+pub fn item<T: Serialize>(entity: &T, key: &Key, kind: &str) -> Result<Item, TableError> {
+    let mut item = entity.to_item().map_err(corrupt)?;
+    item.extend(key.to_item());
+    item.insert("kind".into(), Value::from(kind));
+    Ok(item)
+}
+
+pub fn entity<T: DeserializeOwned>(item: &Item) -> Result<T, TableError> {
+    T::from_item(item).map_err(corrupt)
+}
+
+fn corrupt(e: impl std::fmt::Display) -> TableError {
+    TableError::Unavailable(format!("a stored record does not match its type: {e}"))
+}
+
+/// The stored form of an attribute of `entity`, for conditions that compare with it.
+pub fn attribute<T: Serialize>(entity: &T, name: &str) -> Result<Value, TableError> {
+    entity.to_item().map_err(corrupt)?.remove(name).ok_or_else(|| corrupt(format!("no attribute {name}")))
+}

@@ -1,0 +1,59 @@
+use marketplace::seller::Seller;
+use ports::{Condition, Table, TableError, TxOp};
+
+use crate::{keys, record};
+
+pub struct Sellers<'a> {
+    table: &'a dyn Table,
+}
+
+/// The outcome of an onboarding.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Onboarded {
+    Created,
+    /// The user already onboarded a seller account.
+    UserHasSeller,
+}
+
+impl<'a> Sellers<'a> {
+    pub fn new(table: &'a dyn Table) -> Self {
+        Self { table }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Seller>, TableError> {
+        self.table.get(&keys::seller(id)).await?.as_ref().map(record::entity).transpose()
+    }
+
+    /// The sellers of `ids` that exist (one batched read of at most 100).
+    pub async fn get_many(&self, ids: &[&str]) -> Result<Vec<Seller>, TableError> {
+        let keys: Vec<_> = ids.iter().map(|id| keys::seller(id)).collect();
+        self.table.get_many(&keys).await?.iter().map(record::entity).collect()
+    }
+
+    /// Stores a new seller and claims its owner's one seller account, atomically.
+    pub async fn create(&self, seller: &Seller) -> Result<Onboarded, TableError> {
+        let owner_key = keys::seller_owner(&seller.owner);
+        let mut owner = owner_key.to_item();
+        owner.insert("sellerId".into(), seller.id.as_str().into());
+        owner.insert("kind".into(), "seller_owner".into());
+        let ops = vec![
+            TxOp::Put {
+                item: record::item(seller, &keys::seller(&seller.id), "seller")?,
+                condition: Some(Condition::NotExists),
+            },
+            TxOp::Put { item: owner, condition: Some(Condition::NotExists) },
+        ];
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(Onboarded::Created),
+            Err(TableError::TransactionCanceled { failed }) if failed == [1] => Ok(Onboarded::UserHasSeller),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces `before` with `after`, unless someone else changed the seller in between
+    /// (`TableError::ConditionFailed`).
+    pub async fn replace(&self, before: &Seller, after: &Seller) -> Result<(), TableError> {
+        let unchanged = Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?);
+        self.table.put(record::item(after, &keys::seller(&after.id), "seller")?, Some(unchanged)).await
+    }
+}
