@@ -13,13 +13,17 @@ use marketplace::Violations;
 use marketplace::seller::{Address, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo, decision_reason};
 use ports::Ports;
 use serde::{Deserialize, Serialize};
-use store::{Offers, Onboarded, Sellers};
+use std::time::Duration;
+
+use store::events::{self, SellerStatusChanged};
+use store::{Onboarded, Sellers};
 
 pub fn router(ports: Ports) -> Router {
     let idempotent = from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
     let routes = Router::new()
         .route("/sellers", post(onboard).layer(idempotent))
         .route("/sellers/{id}", get(show))
+        .route("/sellers/{id}/account", get(account))
         .route("/sellers/{id}/verification", post(verify))
         .route("/sellers/{id}/suspension", post(suspend))
         .route("/sellers/{id}/reinstatement", post(reinstate))
@@ -109,16 +113,17 @@ async fn onboard(
     }
 }
 
-async fn show(State(ports): State<Ports>, caller: Caller, Path(id): Path<String>) -> Result<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let seller = Sellers::new(ports.table.as_ref()).get(&id).await?.ok_or_else(|| Problem::not_found("seller"))?;
-    if caller.may_manage(&seller.id) {
-        Ok(Json(private(&seller)).into_response())
-    } else if seller.is_active() {
-        Ok(Json(public(&seller)).into_response())
-    } else {
-        Err(Problem::not_found("seller"))
-    }
+/// The public seller page: only active sellers have one.
+async fn show(State(ports): State<Ports>, Path(id): Path<String>) -> Result<Json<PublicSeller>> {
+    let seller = Sellers::new(ports.table.as_ref()).get(&id).await?;
+    seller.filter(Seller::is_active).map(|s| Json(public(&s))).ok_or_else(|| Problem::not_found("seller"))
+}
+
+/// The seller account as its members and admins see it, whatever its status.
+async fn account(State(ports): State<Ports>, caller: Caller, Path(id): Path<String>) -> Result<Json<PrivateSeller>> {
+    caller.signed_in()?;
+    let seller = Sellers::new(ports.table.as_ref()).get(&id).await?;
+    seller.filter(|s| caller.may_manage(&s.id)).map(|s| Json(private(&s))).ok_or_else(|| Problem::not_found("seller"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,8 +204,9 @@ async fn decide_with_reason(
     decide(ports, id, change, reason).await
 }
 
-/// Applies an admin decision and brings the seller's offers in line with it. Repeating a
-/// decision changes nothing on the seller and finishes any offers a failed attempt left.
+/// Applies an admin decision and announces it on the seller-events queue, whose worker brings
+/// the seller's offers in line. Repeating a decision changes nothing on the seller and
+/// announces it again, so a retry finishes what a failed attempt began.
 async fn decide(ports: &Ports, id: &str, change: StatusChange, reason: Option<String>) -> Result<Json<PrivateSeller>> {
     let sellers = Sellers::new(ports.table.as_ref());
     let before = sellers.get(id).await?.ok_or_else(|| Problem::not_found("seller"))?;
@@ -209,7 +215,8 @@ async fn decide(ports: &Ports, id: &str, change: StatusChange, reason: Option<St
     if after != before {
         sellers.replace(&before, &after).await?;
     }
-    let changed = Offers::new(ports.table.as_ref()).follow_seller(&after, now).await?;
-    tracing::info!(seller_id = %after.id, status = after.status.as_str(), offers_changed = changed, "seller status decided");
+    let event = SellerStatusChanged { seller_id: after.id.clone(), status: after.status };
+    ports.queue.send(events::SELLER_EVENTS, &event.to_json(), Duration::ZERO, None).await?;
+    tracing::info!(seller_id = %after.id, status = after.status.as_str(), "seller status decided");
     Ok(Json(private(&after)))
 }

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod logging;
 pub mod page;
 pub mod problem;
+pub mod worker;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

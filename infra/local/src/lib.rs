@@ -1,1 +1,231 @@
+//! The local runner: every function of `template.yaml` in one process. HTTP routes are served
+//! on localhost behind a stand-in for API Gateway's JWT authorizer, queue messages are
+//! delivered to their workers, and a movable clock drives everything. Storage is embedded by
+//! default (a data folder, or memory for tests) or AWS (an emulator or a real account).
 
+pub mod demo;
+mod functions;
+mod gateway;
+mod local_api;
+pub mod template;
+pub mod tokens;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use embedded_adapters::{EmbeddedTable, FolderBlobs, MemoryQueue};
+use ports::{Clock, MovableClock, Ports, RandomIds};
+
+pub use template::Template;
+pub use tokens::Tokens;
+
+/// Where the runner keeps its state.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// Everything in memory, gone at exit: for tests.
+    Memory,
+    /// The embedded table, blobs and token secret in this folder.
+    Folder(PathBuf),
+    /// AWS services from the environment (`AWS_ENDPOINT_URL` for an emulator, `TABLE_NAME`,
+    /// `BUCKET_NAME`, `QUEUE_PREFIX`), created first when `provision` is set.
+    Aws { provision: bool },
+}
+
+struct Delivery {
+    queue: String,
+    batch_size: u32,
+    visibility: Duration,
+    worker: functions::Worker,
+}
+
+pub struct Runner {
+    pub router: Router,
+    pub ports: Ports,
+    pub clock: Arc<MovableClock>,
+    pub tokens: Arc<Tokens>,
+    pub template: Template,
+    deliveries: Vec<Delivery>,
+}
+
+/// The template the runner serves, read from the repository.
+pub fn repository_template() -> Result<Template, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let yaml = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Template::parse(&yaml)
+}
+
+impl Runner {
+    pub async fn start(template: Template, backend: Backend, token_secret: &[u8]) -> Result<Runner, String> {
+        let clock = Arc::new(MovableClock::default());
+        let ports = Self::ports(&template, &backend, clock.clone()).await?;
+        Self::with_ports(template, ports, clock, token_secret)
+    }
+
+    /// The ports of a backend, every one reading `clock`.
+    pub async fn ports(template: &Template, backend: &Backend, clock: Arc<MovableClock>) -> Result<Ports, String> {
+        Ok(match backend {
+            Backend::Memory | Backend::Folder(_) => {
+                let queue = MemoryQueue::new(clock.clone());
+                for q in &template.queues {
+                    queue.declare(&q.name, q.max_receives.unwrap_or(u32::MAX));
+                }
+                let (table, blobs) = match &backend {
+                    Backend::Folder(dir) => {
+                        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                        let table = EmbeddedTable::open(&dir.join("table.redb")).map_err(|e| e.to_string())?;
+                        (table, FolderBlobs::new(dir.join("blobs")))
+                    }
+                    _ => (
+                        EmbeddedTable::in_memory(),
+                        FolderBlobs::new(
+                            std::env::temp_dir().join(format!("marketplace-blobs-{}", ulid::Ulid::generate())),
+                        ),
+                    ),
+                };
+                Ports {
+                    table: Arc::new(table),
+                    queue: Arc::new(queue),
+                    blobs: Arc::new(blobs),
+                    clock: clock.clone(),
+                    ids: Arc::new(RandomIds),
+                }
+            }
+            Backend::Aws { provision } => {
+                if *provision {
+                    provision_aws(template).await?;
+                }
+                Ports { clock: clock.clone(), ..aws_adapters::ports_from_env().await }
+            }
+        })
+    }
+
+    /// Hosts every function of `template` on `ports`.
+    pub fn with_ports(
+        template: Template,
+        ports: Ports,
+        clock: Arc<MovableClock>,
+        token_secret: &[u8],
+    ) -> Result<Runner, String> {
+        let tokens = Arc::new(Tokens::new(token_secret));
+        let gateway = gateway::Gateway { tokens: tokens.clone(), clock: clock.clone() };
+        let mut http_routes = Vec::new();
+        let mut deliveries = Vec::new();
+        for function in &template.functions {
+            let hosted = functions::host(&function.logical_id, &ports).ok_or_else(|| {
+                format!("template.yaml declares {}, which the local runner cannot host", function.logical_id)
+            })?;
+            for route in &function.routes {
+                let router =
+                    hosted.http.clone().ok_or_else(|| format!("{} has routes but no router", function.logical_id))?;
+                http_routes.push((route.clone(), router));
+            }
+            for subscription in &function.subscriptions {
+                let worker = hosted
+                    .worker
+                    .clone()
+                    .ok_or_else(|| format!("{} has a queue but no worker", function.logical_id))?;
+                let visibility = template
+                    .queues
+                    .iter()
+                    .find(|q| q.name == subscription.queue)
+                    .map_or(30, |q| q.visibility_timeout_secs);
+                deliveries.push(Delivery {
+                    queue: subscription.queue.clone(),
+                    batch_size: subscription.batch_size,
+                    visibility: Duration::from_secs(visibility),
+                    worker,
+                });
+            }
+        }
+        let dispatcher = Arc::new(gateway::Dispatcher::new(gateway, http_routes)?);
+        let local = local_api::router(local_api::LocalState {
+            tokens: tokens.clone(),
+            clock: clock.clone(),
+            schedules: template.functions.iter().flat_map(|f| f.schedules.clone()).collect(),
+        });
+        let router = local.fallback_service(tower::service_fn(move |request| {
+            let dispatcher = dispatcher.clone();
+            async move { Ok::<_, std::convert::Infallible>(dispatcher.dispatch(request).await) }
+        }));
+        Ok(Runner { router, ports, clock, tokens, template, deliveries })
+    }
+
+    /// One pass over every queue subscription: receives a batch, hands it to the worker,
+    /// deletes what succeeded. What failed comes back after the visibility timeout, and goes
+    /// to the dead-letter list after the queue's redrive limit. Returns the messages handled.
+    pub async fn deliver(&self) -> usize {
+        let mut handled = 0;
+        for delivery in &self.deliveries {
+            let batch = match self.ports.queue.receive(&delivery.queue, delivery.batch_size, delivery.visibility).await
+            {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(queue = %delivery.queue, error = %e, "could not receive");
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                continue;
+            }
+            handled += batch.len();
+            let receipts: Vec<(String, String)> = batch.iter().map(|m| (m.id.clone(), m.receipt.clone())).collect();
+            let failed = (delivery.worker)(batch).await;
+            for (id, receipt) in receipts.into_iter().filter(|(id, _)| !failed.contains(id)) {
+                if let Err(e) = self.ports.queue.delete(&delivery.queue, &receipt).await {
+                    tracing::warn!(queue = %delivery.queue, message_id = %id, error = %e, "could not delete");
+                }
+            }
+        }
+        handled
+    }
+
+    /// Delivers until every queue is quiet (or `max_passes` is reached).
+    pub async fn drain(&self, max_passes: usize) -> usize {
+        let mut total = 0;
+        for _ in 0..max_passes {
+            let handled = self.deliver().await;
+            if handled == 0 {
+                break;
+            }
+            total += handled;
+        }
+        total
+    }
+
+    /// Keeps delivering queue messages in the background.
+    pub fn spawn_deliveries(self: &Arc<Self>) {
+        let runner = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if runner.deliver().await == 0 {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+}
+
+/// Creates the template's table, bucket and queues on the configured endpoint.
+async fn provision_aws(template: &Template) -> Result<(), String> {
+    let settings = aws_adapters::Settings::from_env();
+    let config = aws_adapters::sdk_config().await;
+    aws_adapters::create_table(&aws_sdk_dynamodb::Client::new(&config), &settings.table_name)
+        .await
+        .map_err(|e| e.to_string())?;
+    aws_adapters::create_bucket(&aws_adapters::s3_client(&config), &settings.bucket_name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    for queue in &template.queues {
+        aws_adapters::create_queue(&sqs, &format!("{}{}", settings.queue_prefix, queue.name))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The marketplace's records on the Table port. Every key and access pattern lives here (and
 //! in `docs/data-model.md`); functions use these repositories, never raw keys.
 
+pub mod events;
 pub mod keys;
 mod offers;
 mod products;

@@ -1,0 +1,159 @@
+//! Demo data for `make run`: two active sellers, one awaiting verification, three device
+//! models and a few offers, under fixed ids so the printed example requests work as printed.
+//! Seeding again changes nothing that exists.
+
+use marketplace::catalog::{Category, Product};
+use marketplace::offer::{Grade, Offer, OfferStatus, PaymentMethod};
+use marketplace::seller::{Address, PaymentAccount, Seller, SellerStatus, TradeRegister, TraderInfo};
+use marketplace::{Currency, Money};
+use ports::{Ports, TableError};
+use store::{Offers, Products, Sellers};
+
+pub const SELLER_LYON: &str = "sel_demo_lyon";
+pub const SELLER_BERLIN: &str = "sel_demo_berlin";
+pub const SELLER_PENDING: &str = "sel_demo_pending";
+pub const IPHONE: &str = "prd_demo_iphone13";
+pub const IPAD: &str = "prd_demo_ipad9";
+pub const MACBOOK: &str = "prd_demo_macbook_air_m1";
+/// The development users behind the demo sellers.
+pub const LYON_OWNER: &str = "seller-lyon";
+pub const BERLIN_OWNER: &str = "seller-berlin";
+pub const PENDING_OWNER: &str = "seller-pending";
+
+fn trader(
+    name: &str,
+    line1: &str,
+    postal: &str,
+    city: &str,
+    country: &str,
+    phone: &str,
+    vat: &str,
+    iban: &str,
+) -> TraderInfo {
+    TraderInfo {
+        legal_name: name.into(),
+        address: Address {
+            line1: line1.into(),
+            line2: None,
+            postal_code: postal.into(),
+            city: city.into(),
+            country: country.into(),
+        },
+        phone: phone.into(),
+        email: format!("contact@{}.example", name.to_lowercase().replace(' ', "-")),
+        trade_register: TradeRegister {
+            name: format!("Trade register {city}"),
+            number: format!("{}-{postal}", &country),
+        },
+        vat_id: vat.into(),
+        payment_account: PaymentAccount { holder: name.into(), iban: iban.into() },
+        compliance_self_certified: true,
+    }
+}
+
+fn ignore_existing(result: Result<(), TableError>) -> Result<(), TableError> {
+    match result {
+        Err(TableError::ConditionFailed) => Ok(()),
+        other => other,
+    }
+}
+
+pub async fn seed(ports: &Ports) -> Result<(), TableError> {
+    let now = ports.clock.now();
+    let table = ports.table.as_ref();
+    let sellers = [
+        (
+            SELLER_LYON,
+            LYON_OWNER,
+            SellerStatus::Active,
+            trader(
+                "Refurb Lyon",
+                "12 rue de la République",
+                "69002",
+                "Lyon",
+                "FR",
+                "+33478000000",
+                "FR40812345678",
+                "FR1420041010050500013M02606",
+            ),
+        ),
+        (
+            SELLER_BERLIN,
+            BERLIN_OWNER,
+            SellerStatus::Active,
+            trader(
+                "Zweite Hand Berlin",
+                "Torstraße 1",
+                "10119",
+                "Berlin",
+                "DE",
+                "+493012345678",
+                "DE123456789",
+                "DE89370400440532013000",
+            ),
+        ),
+        (
+            SELLER_PENDING,
+            PENDING_OWNER,
+            SellerStatus::PendingVerification,
+            trader(
+                "Nouveau Reconditionné",
+                "3 quai des Chartrons",
+                "33000",
+                "Bordeaux",
+                "FR",
+                "+33556000000",
+                "FR83404833048",
+                "FR7630006000011234567890189",
+            ),
+        ),
+    ];
+    for (id, owner, status, trader) in sellers {
+        let seller = Seller { status, ..Seller::onboard(id.into(), owner.into(), trader, now) };
+        Sellers::new(table).create(&seller).await?;
+    }
+    let products = [
+        (IPHONE, "Apple", "iPhone 13 128 GB", Category::Smartphones, Some("0194252707289")),
+        (IPAD, "Apple", "iPad 9th generation 64 GB Wi-Fi", Category::Tablets, None),
+        (MACBOOK, "Apple", "MacBook Air M1 13\" 8 GB 256 GB", Category::Laptops, None),
+    ];
+    for (id, brand, name, category, ean) in products {
+        let product = Product {
+            id: id.into(),
+            brand: brand.into(),
+            name: name.into(),
+            category,
+            ean: ean.map(Into::into),
+            created_at: now,
+        };
+        ignore_existing(Products::new(table).create(&product).await)?;
+    }
+    let eur = |minor| Money::new(minor, Currency::EUR);
+    let offers = [
+        ("off_demo_iphone_lyon", SELLER_LYON, IPHONE, Category::Smartphones, Grade::Excellent, 34_900, 499, 5),
+        ("off_demo_iphone_berlin", SELLER_BERLIN, IPHONE, Category::Smartphones, Grade::Good, 31_900, 0, 2),
+        ("off_demo_ipad_lyon", SELLER_LYON, IPAD, Category::Tablets, Grade::VeryGood, 22_900, 499, 3),
+        ("off_demo_macbook_berlin", SELLER_BERLIN, MACBOOK, Category::Laptops, Grade::Premium, 64_900, 0, 1),
+    ];
+    for (id, seller_id, product_id, category, grade, price, shipping, stock) in offers {
+        let offer = Offer {
+            id: id.into(),
+            seller_id: seller_id.into(),
+            product_id: product_id.into(),
+            category,
+            grade,
+            price: eur(price),
+            shipping_fee: eur(shipping),
+            stock,
+            warranty_months: 12,
+            handling_days: 2,
+            payment_methods: vec![PaymentMethod::Card, PaymentMethod::Paypal, PaymentMethod::Klarna],
+            status: OfferStatus::Active,
+            removal_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        ignore_existing(Offers::new(table).create(&offer, SellerStatus::Active).await)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `make run`: the whole marketplace on localhost with demo data.
+//!
+//! Settings (environment): `PORT` (default 3000), `DATA_DIR` (default `.data`),
+//! `MARKETPLACE_BACKEND` = `embedded` (default) or `aws` (AWS services from the usual
+//! variables, `AWS_ENDPOINT_URL` for an emulator; `MARKETPLACE_PROVISION=1` creates them).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use local_runner::{Backend, Runner, demo};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    edge::logging::init();
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
+    let backend = match std::env::var("MARKETPLACE_BACKEND").as_deref() {
+        Ok("aws") => Backend::Aws { provision: std::env::var("MARKETPLACE_PROVISION").as_deref() == Ok("1") },
+        _ => Backend::Folder(data_dir.clone()),
+    };
+    let secret = token_secret(&data_dir)?;
+    let runner = Arc::new(Runner::start(local_runner::repository_template()?, backend, &secret).await?);
+    demo::seed(&runner.ports).await?;
+    runner.spawn_deliveries();
+
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    println!("{}", banner(&runner, &format!("http://localhost:{port}")));
+    axum::serve(listener, runner.router.clone())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// The development-token secret: made once per data folder and kept there, so printed tokens
+/// stay valid across restarts and nothing secret lives in the code.
+fn token_secret(data_dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let path = data_dir.join("token-secret");
+    if let Ok(secret) = std::fs::read(&path) {
+        return Ok(secret);
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret = format!("{}{}", ulid::Ulid::generate(), ulid::Ulid::generate()).into_bytes();
+    std::fs::write(&path, &secret)?;
+    Ok(secret)
+}
+
+fn banner(runner: &Runner, url: &str) -> String {
+    let now = runner.now();
+    let admin = runner.tokens.issue("admin-dev", &["admin"], None, now);
+    let buyer = runner.tokens.issue("buyer-dev", &["buyer"], None, now);
+    let seller = runner.tokens.issue(demo::LYON_OWNER, &["seller"], Some(demo::SELLER_LYON), now);
+    let routes: usize = runner.template.functions.iter().map(|f| f.routes.len()).sum();
+    format!(
+        r#"
+Marketplace running at {url}  ({routes} routes from template.yaml, state in DATA_DIR)
+
+Development tokens (paste into your shell):
+  export ADMIN={admin}
+  export BUYER={buyer}
+  export SELLER={seller}
+
+Try:
+  curl -s {url}/products/{iphone}/offers
+  curl -s {url}/sellers/{lyon}
+  curl -s {url}/sellers/{lyon}/account -H "Authorization: Bearer $SELLER"
+  curl -s -X POST {url}/offers -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \
+       -H "Idempotency-Key: $(date +%s%N)" \
+       -d '{{"productId":"{macbook}","grade":"good","price":{{"amount":"589.00","currency":"EUR"}},"shippingFee":{{"amount":"0.00","currency":"EUR"}},"stock":2,"warrantyMonths":12,"paymentMethods":["card","paypal"]}}'
+  curl -s -X PATCH {url}/offers/off_demo_iphone_lyon -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \
+       -d '{{"price":{{"amount":"329.00","currency":"EUR"}}}}'
+  curl -s -X POST {url}/sellers/{pending}/verification -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+       -d '{{"decision":"approve"}}'
+  curl -s -X POST {url}/_local/clock -H 'Content-Type: application/json' -d '{{"advance":"P8D"}}'
+"#,
+        iphone = demo::IPHONE,
+        macbook = demo::MACBOOK,
+        lyon = demo::SELLER_LYON,
+        pending = demo::SELLER_PENDING,
+    )
+}
