@@ -20,32 +20,28 @@ pub const LYON_OWNER: &str = "seller-lyon";
 pub const BERLIN_OWNER: &str = "seller-berlin";
 pub const PENDING_OWNER: &str = "seller-pending";
 
-fn trader(
-    name: &str,
-    line1: &str,
-    postal: &str,
-    city: &str,
-    country: &str,
-    phone: &str,
-    vat: &str,
-    iban: &str,
-) -> TraderInfo {
+fn address(line1: &str, postal_code: &str, city: &str, country: &str) -> Address {
+    Address {
+        line1: line1.into(),
+        line2: None,
+        postal_code: postal_code.into(),
+        city: city.into(),
+        country: country.into(),
+    }
+}
+
+fn trader(name: &str, domain: &str, address: Address, phone: &str, tax: (&str, &str)) -> TraderInfo {
+    let (vat_id, iban) = tax;
     TraderInfo {
         legal_name: name.into(),
-        address: Address {
-            line1: line1.into(),
-            line2: None,
-            postal_code: postal.into(),
-            city: city.into(),
-            country: country.into(),
-        },
-        phone: phone.into(),
-        email: format!("contact@{}.example", name.to_lowercase().replace(' ', "-")),
         trade_register: TradeRegister {
-            name: format!("Trade register {city}"),
-            number: format!("{}-{postal}", &country),
+            name: format!("Trade register {}", address.city),
+            number: format!("{}-{}", address.country, address.postal_code),
         },
-        vat_id: vat.into(),
+        address,
+        phone: phone.into(),
+        email: format!("contact@{domain}"),
+        vat_id: vat_id.into(),
         payment_account: PaymentAccount { holder: name.into(), iban: iban.into() },
         compliance_self_certified: true,
     }
