@@ -81,3 +81,125 @@ pub async fn aws_blobs() -> Option<S3Blobs> {
     aws_adapters::create_bucket(&client, &bucket).await.expect("the emulator creates a bucket");
     Some(S3Blobs::new(client, bucket))
 }
+
+/// The whole marketplace in one process, as `make run` serves it, for tests that go through
+/// HTTP: routes from the template, the stand-in authorizer, the real handlers and workers.
+pub struct App {
+    pub runner: local_runner::Runner,
+}
+
+/// One answer: its status, headers and JSON body (`Null` when empty or not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.body)
+    }
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect()
+    }
+}
+
+const TEST_SECRET: &[u8] = b"test-token-secret";
+
+impl App {
+    /// On the embedded adapters, in memory, with the demo data.
+    pub async fn embedded() -> App {
+        let template = local_runner::repository_template().expect("template.yaml parses");
+        let runner = local_runner::Runner::start(template, local_runner::Backend::Memory, TEST_SECRET)
+            .await
+            .expect("the runner hosts every function of the template");
+        local_runner::demo::seed(&runner.ports).await.expect("demo data");
+        App { runner }
+    }
+
+    /// On the AWS adapters against the emulator (fresh table, queues and bucket), with the
+    /// demo data; `None` without an emulator.
+    pub async fn aws() -> Option<App> {
+        let template = local_runner::repository_template().expect("template.yaml parses");
+        let table = aws_table().await?;
+        let config = aws_config().await?;
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let prefix = format!("{}-", unique("app"));
+        for queue in &template.queues {
+            aws_adapters::create_queue(&sqs, &format!("{prefix}{}", queue.name)).await.expect("the emulator creates a queue");
+        }
+        let clock = Arc::new(MovableClock::default());
+        let ports = ports::Ports {
+            table: Arc::new(table),
+            queue: Arc::new(SqsQueue::new(sqs, prefix)),
+            blobs: Arc::new(aws_blobs().await?),
+            clock: clock.clone(),
+            ids: Arc::new(ports::RandomIds),
+        };
+        let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET).expect("the runner hosts every function");
+        local_runner::demo::seed(&runner.ports).await.expect("demo data");
+        Some(App { runner })
+    }
+
+    pub fn token(&self, role: &str, sub: &str, seller_id: Option<&str>) -> String {
+        self.runner.tokens.issue(sub, &[role], seller_id, self.runner.now())
+    }
+
+    pub fn admin(&self) -> String {
+        self.token("admin", "admin-1", None)
+    }
+
+    pub fn buyer(&self) -> String {
+        self.token("buyer", "buyer-1", None)
+    }
+
+    /// A member of the demo seller in Lyon.
+    pub fn lyon(&self) -> String {
+        self.token("seller", local_runner::demo::LYON_OWNER, Some(local_runner::demo::SELLER_LYON))
+    }
+
+    pub fn berlin(&self) -> String {
+        self.token("seller", local_runner::demo::BERLIN_OWNER, Some(local_runner::demo::SELLER_BERLIN))
+    }
+
+    /// Sends a request; `body` is sent as JSON.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+        let raw = body.map(|b| b.to_string());
+        self.send(method, path, token, raw.as_deref(), &[("content-type", "application/json")]).await
+    }
+
+    /// Sends a request with a raw body and the given headers.
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(axum::body::Body::from(body.unwrap_or_default().to_owned())).expect("a valid request");
+        let response = self.runner.router.clone().oneshot(request).await.expect("the router never fails");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = http_body_util::BodyExt::collect(response.into_body()).await.expect("a readable body").to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call("GET", path, token, None).await
+    }
+
+    /// Delivers queue messages until every queue is quiet.
+    pub async fn settle(&self) {
+        self.runner.drain(20).await;
+    }
+}
