@@ -107,7 +107,12 @@ impl Reply {
     }
 
     pub fn fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect()
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["field"].as_str().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -133,7 +138,9 @@ impl App {
         let sqs = aws_sdk_sqs::Client::new(&config);
         let prefix = format!("{}-", unique("app"));
         for queue in &template.queues {
-            aws_adapters::create_queue(&sqs, &format!("{prefix}{}", queue.name)).await.expect("the emulator creates a queue");
+            aws_adapters::create_queue(&sqs, &format!("{prefix}{}", queue.name))
+                .await
+                .expect("the emulator creates a queue");
         }
         let clock = Arc::new(MovableClock::default());
         let ports = ports::Ports {
@@ -143,7 +150,8 @@ impl App {
             clock: clock.clone(),
             ids: Arc::new(ports::RandomIds),
         };
-        let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET).expect("the runner hosts every function");
+        let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET)
+            .expect("the runner hosts every function");
         local_runner::demo::seed(&runner.ports).await.expect("demo data");
         Some(App { runner })
     }
@@ -176,7 +184,14 @@ impl App {
     }
 
     /// Sends a request with a raw body and the given headers.
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         use tower::ServiceExt;
         let mut request = axum::http::Request::builder().method(method).uri(path);
         if let Some(token) = token {
@@ -185,7 +200,8 @@ impl App {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let request = request.body(axum::body::Body::from(body.unwrap_or_default().to_owned())).expect("a valid request");
+        let request =
+            request.body(axum::body::Body::from(body.unwrap_or_default().to_owned())).expect("a valid request");
         let response = self.runner.router.clone().oneshot(request).await.expect("the router never fails");
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -55,7 +55,10 @@ async fn onboarding_takes_trader_data_once_per_user(app: &App) {
     assert_eq!(created.body["email"], "bonjour@seconde-vie.example");
     assert_eq!(created.body["phone"], "+33556000001");
     assert_eq!(created.body["paymentAccount"], json!({"holder": "Seconde Vie SARL", "ibanEnding": "3000"}));
-    assert!(created.body.get("iban").is_none() && !created.body.to_string().contains("DE89"), "the IBAN is never echoed");
+    assert!(
+        created.body.get("iban").is_none() && !created.body.to_string().contains("DE89"),
+        "the IBAN is never echoed"
+    );
     let id = created.body["id"].as_str().expect("an id").to_owned();
     assert!(id.starts_with("sel_"));
 
@@ -74,7 +77,9 @@ async fn onboarding_takes_trader_data_once_per_user(app: &App) {
     let offer = app.call("POST", "/offers", Some(&member), Some(new_offer(IPHONE))).await;
     assert_eq!((offer.status, offer.code()), (409, "seller_not_active"));
 
-    let approved = app.call("POST", &format!("/sellers/{id}/verification"), Some(&app.admin()), Some(json!({"decision": "approve"}))).await;
+    let approved = app
+        .call("POST", &format!("/sellers/{id}/verification"), Some(&app.admin()), Some(json!({"decision": "approve"})))
+        .await;
     assert_eq!(approved.body["status"], "active", "{approved:?}");
     let public = app.get(&format!("/sellers/{id}"), None).await;
     assert_eq!(public.status, 200);
@@ -99,11 +104,17 @@ async fn onboarding_names_every_bad_field(app: &App) {
     let mut wrong_type = application();
     wrong_type["complianceSelfCertified"] = json!("yes");
     let reply = app.call("POST", "/sellers", Some(&user), Some(wrong_type)).await;
-    assert_eq!((reply.status, reply.code(), reply.fields()), (400, "invalid_body", vec!["complianceSelfCertified".to_owned()]));
+    assert_eq!(
+        (reply.status, reply.code(), reply.fields()),
+        (400, "invalid_body", vec!["complianceSelfCertified".to_owned()])
+    );
 
-    let malformed = app.send("POST", "/sellers", Some(&user), Some("{\"legalName\":"), &[("content-type", "application/json")]).await;
+    let malformed = app
+        .send("POST", "/sellers", Some(&user), Some("{\"legalName\":"), &[("content-type", "application/json")])
+        .await;
     assert_eq!((malformed.status, malformed.code()), (400, "malformed_json"));
-    let not_json = app.send("POST", "/sellers", Some(&user), Some("legalName=x"), &[("content-type", "text/plain")]).await;
+    let not_json =
+        app.send("POST", "/sellers", Some(&user), Some("legalName=x"), &[("content-type", "text/plain")]).await;
     assert_eq!((not_json.status, not_json.code()), (415, "unsupported_media_type"));
     // Nothing was written: the user can still onboard.
     assert_eq!(app.call("POST", "/sellers", Some(&user), Some(application())).await.status, 201);
@@ -117,17 +128,29 @@ async fn admin_decisions(app: &App) {
         assert_eq!((reply.status, reply.code()), (403, "forbidden"));
     }
     assert_eq!(app.call("POST", &path("verification"), None, Some(approve.clone())).await.status, 401);
-    let no_reason = app.call("POST", &path("verification"), Some(&app.admin()), Some(json!({"decision": "reject"}))).await;
+    let no_reason =
+        app.call("POST", &path("verification"), Some(&app.admin()), Some(json!({"decision": "reject"}))).await;
     assert_eq!((no_reason.status, no_reason.fields()), (422, vec!["reason".to_owned()]));
     let unknown = app.call("POST", &path("verification"), Some(&app.admin()), Some(json!({"decision": "maybe"}))).await;
     assert_eq!((unknown.status, unknown.fields()), (422, vec!["decision".to_owned()]));
     let early = app.call("POST", &path("suspension"), Some(&app.admin()), Some(json!({"reason": "complaints"}))).await;
     assert_eq!((early.status, early.code()), (409, "invalid_transition"));
-    let missing = app.call("POST", "/sellers/sel_nobody/suspension", Some(&app.admin()), Some(json!({"reason": "x"}))).await;
+    let missing =
+        app.call("POST", "/sellers/sel_nobody/suspension", Some(&app.admin()), Some(json!({"reason": "x"}))).await;
     assert_eq!(missing.status, 404);
 
-    let rejected = app.call("POST", &path("verification"), Some(&app.admin()), Some(json!({"decision": "reject", "reason": "register number unknown"}))).await;
-    assert_eq!((rejected.status, &rejected.body["status"], &rejected.body["statusReason"]), (200, &json!("rejected"), &json!("register number unknown")));
+    let rejected = app
+        .call(
+            "POST",
+            &path("verification"),
+            Some(&app.admin()),
+            Some(json!({"decision": "reject", "reason": "register number unknown"})),
+        )
+        .await;
+    assert_eq!(
+        (rejected.status, &rejected.body["status"], &rejected.body["statusReason"]),
+        (200, &json!("rejected"), &json!("register number unknown"))
+    );
     let late = app.call("POST", &path("verification"), Some(&app.admin()), Some(approve)).await;
     assert_eq!((late.status, late.code()), (409, "invalid_transition"));
 }
@@ -135,7 +158,9 @@ async fn admin_decisions(app: &App) {
 async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
     let admin = app.admin();
     assert_eq!(listing(app, IPHONE).await, ["off_demo_iphone_berlin", "off_demo_iphone_lyon"]);
-    let suspended = app.call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "late deliveries"}))).await;
+    let suspended = app
+        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "late deliveries"})))
+        .await;
     assert_eq!(suspended.body["status"], "suspended", "{suspended:?}");
     // Hidden at once, before the worker has run, and after it.
     assert_eq!(listing(app, IPHONE).await, ["off_demo_iphone_berlin"]);
@@ -150,7 +175,9 @@ async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
     assert_eq!(own.body["items"].as_array().map(Vec::len), Some(2));
 
     // Repeating the decision is harmless.
-    let again = app.call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "late deliveries"}))).await;
+    let again = app
+        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "late deliveries"})))
+        .await;
     assert_eq!(again.status, 200);
     let reinstated = app.call("POST", &format!("/sellers/{LYON}/reinstatement"), Some(&admin), Some(json!({}))).await;
     assert_eq!(reinstated.body["status"], "active", "{reinstated:?}");
@@ -159,7 +186,14 @@ async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
 }
 
 async fn removal_removes_every_offer(app: &App) {
-    let removed = app.call("POST", &format!("/sellers/{BERLIN}/removal"), Some(&app.admin()), Some(json!({"reason": "counterfeit parts"}))).await;
+    let removed = app
+        .call(
+            "POST",
+            &format!("/sellers/{BERLIN}/removal"),
+            Some(&app.admin()),
+            Some(json!({"reason": "counterfeit parts"})),
+        )
+        .await;
     assert_eq!(removed.body["status"], "removed", "{removed:?}");
     app.settle().await;
     let own = app.get(&format!("/sellers/{BERLIN}/offers"), Some(&app.berlin())).await;
@@ -169,9 +203,11 @@ async fn removal_removes_every_offer(app: &App) {
         assert_eq!((&offer["status"], &offer["removalReason"]), (&json!("removed"), &json!("seller_removed")));
     }
     assert_eq!(listing(app, IPHONE).await, ["off_demo_iphone_lyon"]);
-    let change = app.call("PATCH", "/offers/off_demo_iphone_berlin", Some(&app.berlin()), Some(json!({"stock": 9}))).await;
+    let change =
+        app.call("PATCH", "/offers/off_demo_iphone_berlin", Some(&app.berlin()), Some(json!({"stock": 9}))).await;
     assert_eq!((change.status, change.code()), (409, "offer_not_active"));
-    let reinstate = app.call("POST", &format!("/sellers/{BERLIN}/reinstatement"), Some(&app.admin()), Some(json!({}))).await;
+    let reinstate =
+        app.call("POST", &format!("/sellers/{BERLIN}/reinstatement"), Some(&app.admin()), Some(json!({}))).await;
     assert_eq!(reinstate.status, 409, "removal is final");
 }
 
@@ -200,7 +236,10 @@ async fn offers_follow_their_rules(app: &App) {
     bad["grade"] = json!("mint");
     bad["paymentMethods"] = json!(["card", "cash"]);
     let reply = app.call("POST", "/offers", Some(&seller), Some(bad)).await;
-    assert_eq!((reply.status, reply.fields()), (422, vec!["price.amount".to_owned(), "stock".into(), "paymentMethods[1]".into(), "grade".into()]));
+    assert_eq!(
+        (reply.status, reply.fields()),
+        (422, vec!["price.amount".to_owned(), "stock".into(), "paymentMethods[1]".into(), "grade".into()])
+    );
     let mut float_price = new_offer(IPHONE);
     float_price["price"]["amount"] = json!(279.9);
     assert_eq!(app.call("POST", "/offers", Some(&seller), Some(float_price)).await.code(), "invalid_body");
@@ -216,7 +255,10 @@ async fn offers_follow_their_rules(app: &App) {
     let foreign = app.call("PATCH", &format!("/offers/{id}"), Some(&app.berlin()), Some(json!({"stock": 0}))).await;
     assert_eq!(foreign.status, 404);
     assert_eq!(app.call("DELETE", &format!("/offers/{id}"), Some(&app.berlin()), None).await.status, 404);
-    assert_eq!(app.call("PATCH", &format!("/offers/{id}"), Some(&app.buyer()), Some(json!({"stock": 0}))).await.status, 403);
+    assert_eq!(
+        app.call("PATCH", &format!("/offers/{id}"), Some(&app.buyer()), Some(json!({"stock": 0}))).await.status,
+        403
+    );
     assert_eq!(app.get(&format!("/sellers/{LYON}/offers"), Some(&app.berlin())).await.status, 404);
 
     // Out of stock leaves the listing; back in stock returns; a price change re-sorts.
@@ -227,20 +269,34 @@ async fn offers_follow_their_rules(app: &App) {
     assert_eq!(app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(dear)).await.status, 200);
     assert_eq!(listing(app, IPHONE).await.last(), Some(&id));
     let other_currency = json!({"price": {"amount": "399.00", "currency": "GBP"}});
-    assert_eq!(app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(other_currency)).await.fields(), ["price.currency"]);
+    assert_eq!(
+        app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(other_currency)).await.fields(),
+        ["price.currency"]
+    );
     assert_eq!(app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(json!({}))).await.status, 422);
-    assert_eq!(app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(json!({"colour": "red"}))).await.status, 400);
+    assert_eq!(
+        app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(json!({"colour": "red"}))).await.status,
+        400
+    );
 
     let withdrawn = app.call("DELETE", &format!("/offers/{id}"), Some(&seller), None).await;
     assert_eq!(withdrawn.body["status"], "withdrawn");
     assert!(!listing(app, IPHONE).await.contains(&id));
     assert_eq!(app.get(&format!("/offers/{id}"), None).await.status, 404);
-    assert_eq!(app.call("DELETE", &format!("/offers/{id}"), Some(&seller), None).await.status, 200, "withdrawing twice is harmless");
-    assert_eq!(app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(json!({"stock": 1}))).await.code(), "offer_not_active");
+    assert_eq!(
+        app.call("DELETE", &format!("/offers/{id}"), Some(&seller), None).await.status,
+        200,
+        "withdrawing twice is harmless"
+    );
+    assert_eq!(
+        app.call("PATCH", &format!("/offers/{id}"), Some(&seller), Some(json!({"stock": 1}))).await.code(),
+        "offer_not_active"
+    );
 }
 
 async fn products_only_from_the_allowlist(app: &App) {
-    let product = json!({"brand": "Samsung", "name": "Galaxy S21 128 GB", "category": "smartphones", "ean": "4006381333931"});
+    let product =
+        json!({"brand": "Samsung", "name": "Galaxy S21 128 GB", "category": "smartphones", "ean": "4006381333931"});
     assert_eq!(app.call("POST", "/products", Some(&app.lyon()), Some(product.clone())).await.status, 403);
     let created = app.call("POST", "/products", Some(&app.admin()), Some(product)).await;
     assert_eq!(created.status, 201, "{created:?}");
@@ -255,7 +311,14 @@ async fn products_only_from_the_allowlist(app: &App) {
 }
 
 async fn listings_page_with_cursors(app: &App) {
-    let product = app.call("POST", "/products", Some(&app.admin()), Some(json!({"brand": "Sony", "name": "PlayStation 5", "category": "consoles"}))).await;
+    let product = app
+        .call(
+            "POST",
+            "/products",
+            Some(&app.admin()),
+            Some(json!({"brand": "Sony", "name": "PlayStation 5", "category": "consoles"})),
+        )
+        .await;
     let product = product.body["id"].as_str().expect("an id").to_owned();
     for i in 0..7 {
         let mut offer = new_offer(&product);
@@ -274,7 +337,13 @@ async fn listings_page_with_cursors(app: &App) {
         let page = app.get(&path, None).await;
         assert_eq!(page.status, 200, "{page:?}");
         pages += 1;
-        prices.extend(page.body["items"].as_array().into_iter().flatten().map(|o| o["price"]["amount"].as_str().unwrap_or_default().to_owned()));
+        prices.extend(
+            page.body["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| o["price"]["amount"].as_str().unwrap_or_default().to_owned()),
+        );
         next = page.body["nextCursor"].as_str().map(str::to_owned);
         if next.is_none() {
             break;
@@ -325,7 +394,10 @@ async fn idempotency_keys(app: &App) {
     assert_eq!(app.send("POST", "/offers", Some(&seller), Some(&invalid.to_string()), &fix_key).await.status, 422);
 
     let bad_key = [("content-type", "application/json"), ("idempotency-key", "has spaces in it")];
-    assert_eq!(app.send("POST", "/offers", Some(&seller), Some(&body), &bad_key).await.code(), "invalid_idempotency_key");
+    assert_eq!(
+        app.send("POST", "/offers", Some(&seller), Some(&body), &bad_key).await.code(),
+        "invalid_idempotency_key"
+    );
 }
 
 async fn tokens_are_checked_like_api_gateway(app: &App) {

@@ -1,0 +1,41 @@
+# The README's commands: `make run` and `make test`; `make build` for deployment.
+SHELL := bash
+VENV := .venv
+PYTHON ?= python3
+
+.PHONY: run test lint unit build clean
+
+## Run the whole marketplace on localhost with demo data (embedded storage, no AWS, no Docker).
+run:
+	cargo run --release -p local-runner --bin marketplace-local
+
+## Everything CI checks: formatting, lints, the template, and every test on both adapters.
+test: lint unit
+
+lint: $(VENV)/.test-tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/cfn-lint template.yaml
+
+unit: $(VENV)/.test-tools
+	infra/scripts/with-moto.sh cargo nextest run --workspace --no-fail-fast
+
+## Build every function for Lambda (arm64, provided.al2023) with SAM, cargo-lambda and zig: no Docker.
+build: $(VENV)/.build-tools
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam build --beta-features
+
+$(VENV)/bin/pip:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.test-tools: infra/requirements-test.txt | $(VENV)/bin/pip
+	$(VENV)/bin/pip install -q -r $<
+	touch $@
+
+$(VENV)/.build-tools: infra/requirements-build.txt | $(VENV)/bin/pip
+	$(VENV)/bin/pip install -q -r $<
+	touch $@
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .aws-sam .data
