@@ -4,7 +4,7 @@
 //! default (a data folder, or memory for tests) or AWS (an emulator or a real account).
 
 pub mod demo;
-mod functions;
+pub mod functions;
 mod gateway;
 mod local_api;
 pub mod template;
