@@ -4,6 +4,8 @@
 //! `make test` starts). Without an endpoint those tests say so and pass, unless
 //! `CONTRACT_AWS=required` (set by `make test`) makes a missing endpoint a failure.
 
+pub mod openapi;
+
 use std::sync::Arc;
 
 use aws_adapters::{DynamoTable, S3Blobs, SqsQueue};
@@ -207,6 +209,10 @@ impl App {
         let headers = response.headers().clone();
         let bytes = http_body_util::BodyExt::collect(response.into_body()).await.expect("a readable body").to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        if !path.starts_with("/_local/") {
+            let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+            openapi::spec().check(method, path.split('?').next().unwrap_or_default(), status, content_type, &body);
+        }
         Reply { status, headers, body }
     }
 
