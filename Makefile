@@ -7,7 +7,7 @@ PYTHON ?= python3
 
 ## Run the whole marketplace on localhost with demo data (embedded storage, no AWS, no Docker).
 run:
-	cargo run --release -p local-runner --bin marketplace-local
+	cargo run -p local-runner --bin marketplace-local
 
 ## Everything CI checks: formatting, lints, the template, and every test on both adapters.
 test: lint unit
