@@ -6,6 +6,29 @@
 
 pub mod openapi;
 
+/// Runs each case of a suite twice: on the embedded adapter (`embedded`) and on the AWS
+/// adapter (`aws`, an `Option` that is `None` without an emulator). Every case is an
+/// `async fn(&Subject)` in the calling file.
+#[macro_export]
+macro_rules! on_both_adapters {
+    (embedded: $embedded:expr, aws: $aws:expr, cases: [$($case:ident),* $(,)?]) => {
+        mod embedded {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(&$embedded).await;
+            })*
+        }
+        mod aws {
+            $(#[tokio::test]
+            async fn $case() {
+                if let Some(subject) = $aws {
+                    super::$case(&subject).await;
+                }
+            })*
+        }
+    };
+}
+
 use std::sync::Arc;
 
 use aws_adapters::{DynamoTable, S3Blobs, SqsQueue};

@@ -26,23 +26,8 @@ async fn refuses_unsafe_keys(blobs: &dyn Blobs) {
     }
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(&acceptance::embedded_blobs()).await;
-            })*
-        }
-        mod aws {
-            $(#[tokio::test]
-            async fn $case() {
-                if let Some(blobs) = acceptance::aws_blobs().await {
-                    super::$case(&blobs).await;
-                }
-            })*
-        }
-    };
-}
-
-contract!(put_get_list, refuses_unsafe_keys);
+acceptance::on_both_adapters!(
+    embedded: acceptance::embedded_blobs(),
+    aws: acceptance::aws_blobs().await,
+    cases: [put_get_list, refuses_unsafe_keys]
+);

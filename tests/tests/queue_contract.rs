@@ -66,31 +66,14 @@ async fn refuses_bad_sends(queue: &dyn Queue) {
     ));
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(&acceptance::embedded_queue()).await;
-            })*
-        }
-        mod aws {
-            $(#[tokio::test]
-            async fn $case() {
-                if let Some(queue) = acceptance::aws_queue().await {
-                    super::$case(&queue).await;
-                }
-            })*
-        }
-    };
-}
-
-contract!(
-    send_receive_delete,
+acceptance::on_both_adapters!(
+    embedded: acceptance::embedded_queue(),
+    aws: acceptance::aws_queue().await,
+    cases: [send_receive_delete,
     redelivers_what_is_not_deleted,
     delays_delivery,
     fifo_drops_repeated_dedup_ids,
-    refuses_bad_sends
+    refuses_bad_sends]
 );
 
 /// SQS moves a message to the dead-letter queue by the queue's redrive policy; the embedded

@@ -412,27 +412,10 @@ async fn tokens_are_checked_like_api_gateway(app: &App) {
     assert_eq!(app.call("PUT", "/offers/off_demo_iphone_lyon", Some(&app.lyon()), None).await.status, 405);
 }
 
-macro_rules! scenarios {
-    ($($case:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(&acceptance::App::embedded().await).await;
-            })*
-        }
-        mod aws {
-            $(#[tokio::test]
-            async fn $case() {
-                if let Some(app) = acceptance::App::aws().await {
-                    super::$case(&app).await;
-                }
-            })*
-        }
-    };
-}
-
-scenarios!(
-    onboarding_takes_trader_data_once_per_user,
+acceptance::on_both_adapters!(
+    embedded: acceptance::App::embedded().await,
+    aws: acceptance::App::aws().await,
+    cases: [onboarding_takes_trader_data_once_per_user,
     onboarding_names_every_bad_field,
     admin_decisions,
     suspension_hides_offers_and_reinstatement_restores_them,
@@ -441,5 +424,5 @@ scenarios!(
     products_only_from_the_allowlist,
     listings_page_with_cursors,
     idempotency_keys,
-    tokens_are_checked_like_api_gateway,
+    tokens_are_checked_like_api_gateway]
 );

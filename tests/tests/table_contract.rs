@@ -229,27 +229,10 @@ async fn batched_reads(table: &dyn Table) {
     assert_eq!(table.get_many(&[]).await, Ok(vec![]));
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(&acceptance::embedded_table()).await;
-            })*
-        }
-        mod aws {
-            $(#[tokio::test]
-            async fn $case() {
-                if let Some(table) = acceptance::aws_table().await {
-                    super::$case(&table).await;
-                }
-            })*
-        }
-    };
-}
-
-contract!(
-    put_get_delete,
+acceptance::on_both_adapters!(
+    embedded: acceptance::embedded_table(),
+    aws: acceptance::aws_table().await,
+    cases: [put_get_delete,
     conditional_put,
     conditional_update,
     conditional_delete,
@@ -258,5 +241,5 @@ contract!(
     query_pages,
     query_refuses_foreign_cursors,
     secondary_indexes,
-    batched_reads,
+    batched_reads]
 );
