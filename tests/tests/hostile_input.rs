@@ -116,7 +116,7 @@ proptest! {
     }
 
     #[test]
-    fn paths_and_queries_from_any_text(id in ".{0,40}", query in "[a-zA-Z=&%0-9]{0,30}") {
+    fn paths_and_queries_from_any_text(id in prop_oneof![".{0,40}", "[a-z_]{1000,3000}"], query in "[a-zA-Z=&%0-9]{0,30}") {
         runtime().block_on(async {
             let app = App::embedded().await;
             let id: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || "_-.~".contains(*c)).collect();

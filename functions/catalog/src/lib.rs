@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use edge::{Caller, Group, Json, PageParams, Paged, Path, Problem, Query, Result};
+use edge::{Caller, Group, Json, PageParams, Paged, PathId, Problem, Query, Result};
 use jiff::Timestamp;
 use marketplace::catalog::{Category, NewProduct, Product};
 use marketplace::offer::{
@@ -88,7 +88,7 @@ async fn create_product(
     Ok((StatusCode::CREATED, Json(product)))
 }
 
-async fn show_product(State(ports): State<Ports>, Path(id): Path<String>) -> Result<Json<Product>> {
+async fn show_product(State(ports): State<Ports>, PathId(id): PathId) -> Result<Json<Product>> {
     Products::new(ports.table.as_ref()).get(&id).await?.map(Json).ok_or_else(|| Problem::not_found("product"))
 }
 
@@ -115,7 +115,7 @@ async fn create_offer(
 
 /// A buyable offer. Sellers see all of theirs, whatever the status, at
 /// `GET /sellers/{id}/offers`.
-async fn show_offer(State(ports): State<Ports>, Path(id): Path<String>) -> Result<Json<OfferView>> {
+async fn show_offer(State(ports): State<Ports>, PathId(id): PathId) -> Result<Json<OfferView>> {
     let offer = Offers::new(ports.table.as_ref()).get(&id).await?.ok_or_else(|| Problem::not_found("offer"))?;
     let status = seller_status(&ports, &offer.seller_id).await?.map(|s| s.status);
     if status.is_some_and(|s| offer.is_listable(s)) {
@@ -138,7 +138,7 @@ async fn own_offer(ports: &Ports, caller: &Caller, id: &str) -> Result<(Offer, S
 async fn change_offer(
     State(ports): State<Ports>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Json(patch): Json<OfferPatch>,
 ) -> Result<Json<OfferView>> {
     let (before, seller) = own_offer(&ports, &caller, &id).await?;
@@ -150,7 +150,7 @@ async fn change_offer(
     Ok(Json(OfferView::from(&after)))
 }
 
-async fn withdraw_offer(State(ports): State<Ports>, caller: Caller, Path(id): Path<String>) -> Result<Json<OfferView>> {
+async fn withdraw_offer(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<Json<OfferView>> {
     let (before, seller) = own_offer(&ports, &caller, &id).await?;
     let after = before.withdraw(ports.clock.now());
     if after != before {
@@ -172,7 +172,7 @@ struct ListingFilter {
 /// hold fewer than `limit` offers; `nextCursor` still leads on.
 async fn product_offers(
     State(ports): State<Ports>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(filter): Query<ListingFilter>,
     page: PageParams,
 ) -> Result<Json<Paged<OfferView>>> {
@@ -207,7 +207,7 @@ async fn product_offers(
 async fn seller_offers(
     State(ports): State<Ports>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     page: PageParams,
 ) -> Result<Json<Paged<OfferView>>> {
     caller.signed_in()?;

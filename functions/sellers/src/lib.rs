@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use edge::{Caller, Group, Json, Path, Problem, Result};
+use edge::{Caller, Group, Json, PathId, Problem, Result};
 use jiff::Timestamp;
 use marketplace::Violations;
 use marketplace::seller::{Address, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo, decision_reason};
@@ -114,13 +114,13 @@ async fn onboard(
 }
 
 /// The public seller page: only active sellers have one.
-async fn show(State(ports): State<Ports>, Path(id): Path<String>) -> Result<Json<PublicSeller>> {
+async fn show(State(ports): State<Ports>, PathId(id): PathId) -> Result<Json<PublicSeller>> {
     let seller = Sellers::new(ports.table.as_ref()).get(&id).await?;
     seller.filter(Seller::is_active).map(|s| Json(public(&s))).ok_or_else(|| Problem::not_found("seller"))
 }
 
 /// The seller account as its members and admins see it, whatever its status.
-async fn account(State(ports): State<Ports>, caller: Caller, Path(id): Path<String>) -> Result<Json<PrivateSeller>> {
+async fn account(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<Json<PrivateSeller>> {
     caller.signed_in()?;
     let seller = Sellers::new(ports.table.as_ref()).get(&id).await?;
     seller.filter(|s| caller.may_manage(&s.id)).map(|s| Json(private(&s))).ok_or_else(|| Problem::not_found("seller"))
@@ -144,7 +144,7 @@ struct Reason {
 async fn verify(
     State(ports): State<Ports>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Json(body): Json<Verification>,
 ) -> Result<Json<PrivateSeller>> {
     caller.require(Group::Admin)?;
@@ -165,7 +165,7 @@ async fn verify(
 async fn suspend(
     State(ports): State<Ports>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Json(body): Json<Reason>,
 ) -> Result<Json<PrivateSeller>> {
     decide_with_reason(&ports, &caller, &id, StatusChange::Suspend, body, true).await
@@ -174,7 +174,7 @@ async fn suspend(
 async fn reinstate(
     State(ports): State<Ports>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Json(body): Json<Reason>,
 ) -> Result<Json<PrivateSeller>> {
     decide_with_reason(&ports, &caller, &id, StatusChange::Reinstate, body, false).await
@@ -183,7 +183,7 @@ async fn reinstate(
 async fn remove(
     State(ports): State<Ports>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Json(body): Json<Reason>,
 ) -> Result<Json<PrivateSeller>> {
     decide_with_reason(&ports, &caller, &id, StatusChange::Remove, body, true).await

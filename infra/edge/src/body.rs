@@ -72,22 +72,26 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// Path parameters; a parameter that cannot be read is a 400 in the one error format.
-#[derive(Debug, Clone)]
-pub struct Path<T>(pub T);
+/// The id in a resource path (`/offers/{id}`): 1 to 100 letters, digits, `_` or `-`. Anything
+/// else cannot name a resource, so it is a 404 without a look-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathId(pub String);
 
-impl<T, S> FromRequestParts<S> for Path<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
+pub const MAX_ID_LEN: usize = 100;
+
+pub fn is_id(value: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(value)| Path(value))
-            .map_err(|rejection| Problem::bad_request("invalid_path", rejection.body_text()))
+        let not_found = || Problem::new(StatusCode::NOT_FOUND, "not_found", "no such resource");
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| not_found())?;
+        if is_id(&id) { Ok(PathId(id)) } else { Err(not_found()) }
     }
 }
 
@@ -148,6 +152,15 @@ mod tests {
         for body in [&b"{"[..], b"", b"nul", b"{\"stock\": 5,}"] {
             let problem = parse::<Sample>(body).expect_err("malformed");
             assert_eq!(problem.code, "malformed_json", "{body:?}");
+        }
+    }
+
+    #[test]
+    fn ids() {
+        assert!(is_id("off_01m8ex4g71szqx5vhdpw3c04a0"));
+        assert!(is_id("sel_demo_lyon"));
+        for bad in ["", "a b", "x#y", "../etc", "é", &"x".repeat(101)] {
+            assert!(!is_id(bad), "{bad:?}");
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use edge::{Json, Path, Problem, Result};
+use edge::{Json, PathId, Problem, Result};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use marketplace::Violations;
@@ -126,7 +126,7 @@ async fn list_schedules(State(state): State<LocalState>) -> Json<Schedules> {
     Json(Schedules { items })
 }
 
-async fn run_schedule(State(state): State<LocalState>, Path(name): Path<String>) -> Result<Json<ScheduleView>> {
+async fn run_schedule(State(state): State<LocalState>, PathId(name): PathId) -> Result<Json<ScheduleView>> {
     // No function declares a schedule yet; the first one (monthly seller fees) adds its job here.
     let schedule = state.schedules.iter().find(|s| s.name == name).ok_or_else(|| Problem::not_found("schedule"))?;
     Err(Problem::conflict("schedule_not_hosted", format!("the local runner cannot run {} yet", schedule.name)))

@@ -16,6 +16,9 @@ pub const MAX_BATCH_GET: usize = 100;
 /// The largest page a query may ask for.
 pub const MAX_PAGE: u32 = 1000;
 
+/// DynamoDB's limit on a sort key (a partition key may take 2048 bytes; no key here comes close).
+pub const MAX_KEY_BYTES: usize = 1024;
+
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 
@@ -257,8 +260,11 @@ impl Cursor {
         let mut expected: Vec<&str> = vec![PK, SK, pk_name, sk_name];
         expected.sort_unstable();
         expected.dedup();
+        // Real keys are short; a forged cursor must not reach the store with a giant one.
         let well_formed = key.len() == expected.len()
-            && expected.iter().all(|name| key.get(*name).and_then(Value::as_str).is_some())
+            && expected
+                .iter()
+                .all(|name| key.get(*name).and_then(Value::as_str).is_some_and(|v| v.len() <= MAX_KEY_BYTES))
             && key.get(pk_name).and_then(Value::as_str) == Some(query.pk.as_str())
             && key.get(sk_name).and_then(Value::as_str).is_some_and(|sk| query.sort.matches(sk));
         if well_formed { Ok(key) } else { Err(TableError::InvalidCursor) }
