@@ -96,6 +96,9 @@ pub async fn seed(ports: &Ports) -> Result<(), TableError> {
         ),
     ];
     for (id, owner, status, trader) in sellers {
+        if Sellers::new(table).get(id).await?.is_some() {
+            continue;
+        }
         let seller = Seller { status, ..Seller::onboard(id.into(), owner.into(), trader, now) };
         Sellers::new(table).create(&seller).await?;
     }

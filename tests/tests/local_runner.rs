@@ -1,0 +1,79 @@
+//! The local runner as `make run` uses it: state kept in a data folder survives a restart,
+//! the demo data seeds once, and the local-only endpoints behave.
+
+use acceptance::App;
+use local_runner::{Backend, Runner, demo};
+use serde_json::json;
+
+#[tokio::test]
+async fn restarts_on_its_data_folder_and_seeds_once() {
+    let dir = std::env::temp_dir().join(acceptance::unique("runner-data"));
+    let template = || local_runner::repository_template().expect("template.yaml parses");
+    {
+        let runner = Runner::start(template(), Backend::Folder(dir.clone()), b"secret").await.expect("starts");
+        demo::seed(&runner.ports).await.expect("seeds");
+        let table = runner.ports.table.as_ref();
+        let offer = store::Offers::new(table).get("off_demo_iphone_lyon").await.expect("reads").expect("seeded");
+        let cheaper = marketplace::offer::Offer { stock: 1, ..offer.clone() };
+        store::Offers::new(table)
+            .replace(&offer, &cheaper, marketplace::seller::SellerStatus::Active)
+            .await
+            .expect("writes");
+    }
+    let runner = Runner::start(template(), Backend::Folder(dir.clone()), b"secret").await.expect("restarts");
+    demo::seed(&runner.ports).await.expect("seeding again changes nothing");
+    let offer = store::Offers::new(runner.ports.table.as_ref()).get("off_demo_iphone_lyon").await.expect("reads");
+    assert_eq!(offer.map(|o| o.stock), Some(1), "the change made before the restart is kept");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn issues_development_tokens() {
+    let app = App::embedded().await;
+    let reply = app
+        .call("POST", "/_local/tokens", None, Some(json!({"role": "seller", "sellerId": "sel_demo_lyon", "sub": "me"})))
+        .await;
+    let token = reply.body["token"].as_str().expect("a token").to_owned();
+    assert_eq!(app.get("/sellers/sel_demo_lyon/account", Some(&token)).await.status, 200);
+    let no_seller = app.call("POST", "/_local/tokens", None, Some(json!({"role": "seller"}))).await;
+    assert_eq!((no_seller.status, no_seller.fields()), (422, vec!["sellerId".to_owned()]));
+    let bad_role = app.call("POST", "/_local/tokens", None, Some(json!({"role": "root"}))).await;
+    assert_eq!((bad_role.status, bad_role.fields()), (422, vec!["role".to_owned()]));
+}
+
+#[tokio::test]
+async fn moves_its_clock() {
+    let app = App::embedded().await;
+    let before = app.runner.now();
+    let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": "P8D"}))).await;
+    assert_eq!(moved.status, 200);
+    let now: jiff::Timestamp = moved.body["now"].as_str().expect("now").parse().expect("RFC 3339");
+    assert!(now.duration_since(before) >= jiff::SignedDuration::from_hours(8 * 24));
+    let set = app.call("POST", "/_local/clock", None, Some(json!({"set": "2027-01-01T00:00:00Z"}))).await;
+    assert!(set.body["now"].as_str().is_some_and(|n| n.starts_with("2027-01-01T00:00")), "{set:?}");
+    for bad in [
+        json!({"advance": "-P1D"}),
+        json!({"advance": "soon"}),
+        json!({"set": "tomorrow"}),
+        json!({}),
+        json!({"advance": "P1D", "set": "2027-01-01T00:00:00Z"}),
+    ] {
+        assert_eq!(app.call("POST", "/_local/clock", None, Some(bad.clone())).await.status, 422, "{bad}");
+    }
+    assert_eq!(app.get("/_local/schedules", None).await.body, json!({"items": []}));
+    assert_eq!(app.call("POST", "/_local/schedules/nightly/run", None, None).await.status, 404);
+}
+
+#[tokio::test]
+async fn delivers_failed_messages_again_then_dead_letters_them() {
+    let app = App::embedded().await;
+    let queue = app.runner.ports.queue.clone();
+    queue.send(store::events::SELLER_EVENTS, "not json", std::time::Duration::ZERO, None).await.expect("sent");
+    let visibility = jiff::SignedDuration::from_secs(361);
+    for _ in 0..5 {
+        assert_eq!(app.runner.deliver().await, 1, "delivered, failed, hidden");
+        assert_eq!(app.runner.deliver().await, 0);
+        app.runner.clock.advance(visibility);
+    }
+    assert_eq!(app.runner.deliver().await, 0, "after five receives the message is dead-lettered");
+}
