@@ -2,6 +2,7 @@
 //! state, and get back decisions, new state or the reasons an input is refused.
 
 pub mod catalog;
+pub mod checkout;
 pub mod error;
 pub mod money;
 pub mod offer;
