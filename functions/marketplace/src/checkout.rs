@@ -346,7 +346,7 @@ pub fn price(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::Category;
     use crate::offer::{Grade, OfferStatus};

@@ -6,6 +6,8 @@ pub mod checkout;
 pub mod error;
 pub mod money;
 pub mod offer;
+pub mod order;
+pub mod payments;
 pub mod seller;
 pub mod validation;
 

@@ -1,0 +1,423 @@
+//! Orders (R-PAY, R-WARRANTY): what a quote becomes once the buyer commits, and the life of
+//! each seller's part of it. Every transition is checked against the current state.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::checkout::{Quote, QuoteLine};
+use crate::money::{Currency, Money};
+use crate::offer::PaymentMethod;
+use crate::validation::{Violations, text};
+
+/// How long a buyer has to pay before the order is cancelled and its stock released.
+pub const PAYMENT_WINDOW: SignedDuration = SignedDuration::from_mins(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    AwaitingPayment,
+    Paid,
+    /// Payment failed or never came: nothing was charged and the stock is back.
+    Cancelled,
+}
+
+/// Where one seller's part of an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartStatus {
+    AwaitingPayment,
+    /// Paid; waiting for the seller to accept.
+    ToAccept,
+    Accepted,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl PartStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::ToAccept => "to_accept",
+            Self::Accepted => "accepted",
+            Self::Shipped => "shipped",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking: String,
+    pub shipped_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Part {
+    pub seller_id: String,
+    pub status: PartStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<Timestamp>,
+    /// Refunded so far on this part, in minor units.
+    #[serde(default)]
+    pub refunded_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: String,
+    pub quote_id: String,
+    pub buyer: String,
+    pub status: OrderStatus,
+    pub lines: Vec<QuoteLine>,
+    pub parts: Vec<Part>,
+    pub currency: Currency,
+    #[serde(with = "crate::money::at_rest")]
+    pub items_total: Money,
+    #[serde(with = "crate::money::at_rest")]
+    pub shipping_total: Money,
+    #[serde(with = "crate::money::at_rest")]
+    pub service_fee: Money,
+    #[serde(with = "crate::money::at_rest")]
+    pub insurance_total: Money,
+    #[serde(with = "crate::money::at_rest")]
+    pub total: Money,
+    pub payment_method: PaymentMethod,
+    pub payment_intent: String,
+    pub payment_due: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<Timestamp>,
+    pub shipping_country: String,
+    pub created_at: Timestamp,
+    /// Bumped by every change: writes are conditional on the version they read.
+    pub version: i64,
+}
+
+/// The order id of a quote: one order per quote, so a retried order finds the first.
+pub fn order_id(quote_id: &str) -> String {
+    format!("ord_{}", quote_id.strip_prefix("qt_").unwrap_or(quote_id))
+}
+
+impl Order {
+    /// The order a quote becomes, charging exactly the quoted amounts.
+    pub fn place(quote: &Quote, payment_intent: String, now: Timestamp) -> Order {
+        let mut sellers: Vec<String> = Vec::new();
+        for line in &quote.lines {
+            if !sellers.contains(&line.seller_id) {
+                sellers.push(line.seller_id.clone());
+            }
+        }
+        Order {
+            id: order_id(&quote.id),
+            quote_id: quote.id.clone(),
+            buyer: quote.buyer.clone(),
+            status: OrderStatus::AwaitingPayment,
+            lines: quote.lines.clone(),
+            parts: sellers
+                .into_iter()
+                .map(|seller_id| Part {
+                    seller_id,
+                    status: PartStatus::AwaitingPayment,
+                    shipment: None,
+                    accepted_at: None,
+                    delivered_at: None,
+                    cancelled_at: None,
+                    refunded_minor: 0,
+                })
+                .collect(),
+            currency: quote.currency,
+            items_total: quote.items_total,
+            shipping_total: quote.shipping_total,
+            service_fee: quote.service_fee,
+            insurance_total: quote.insurance_total,
+            total: quote.total,
+            payment_method: quote.payment_method,
+            payment_intent,
+            payment_due: now.saturating_add(PAYMENT_WINDOW).unwrap_or(Timestamp::MAX),
+            paid_at: None,
+            shipping_country: quote.shipping_country.clone(),
+            created_at: now,
+            version: 1,
+        }
+    }
+
+    pub fn part(&self, seller_id: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.seller_id == seller_id)
+    }
+
+    pub fn lines_of<'a>(&'a self, seller_id: &'a str) -> impl Iterator<Item = &'a QuoteLine> + 'a {
+        self.lines.iter().filter(move |l| l.seller_id == seller_id)
+    }
+
+    /// What the buyer paid for one seller's part: its items, shipping and insurance.
+    pub fn part_amount(&self, seller_id: &str) -> Money {
+        let minor = self
+            .lines_of(seller_id)
+            .map(|l| l.items_amount().amount_minor + l.shipping_fee.amount_minor + l.insurance_premium.amount_minor)
+            .sum();
+        Money::new(minor, self.currency)
+    }
+
+    fn next(&self) -> Order {
+        Order { version: self.version + 1, ..self.clone() }
+    }
+
+    /// The provider confirmed the payment. Only an order awaiting payment can be paid, so a
+    /// repeated confirmation is refused rather than applied twice.
+    pub fn pay(&self, amount: Money, now: Timestamp) -> Result<Order, Error> {
+        if self.status != OrderStatus::AwaitingPayment {
+            return Err(Error::conflict("not_awaiting_payment", "the order is not awaiting payment"));
+        }
+        if amount != self.total {
+            return Err(Error::conflict("amount_mismatch", format!("paid {amount}, the order is {}", self.total)));
+        }
+        let mut order = self.next();
+        order.status = OrderStatus::Paid;
+        order.paid_at = Some(now);
+        for part in &mut order.parts {
+            part.status = PartStatus::ToAccept;
+        }
+        Ok(order)
+    }
+
+    /// The payment failed or never came: the order is cancelled, and its stock goes back.
+    pub fn cancel_unpaid(&self, now: Timestamp) -> Result<Order, Error> {
+        if self.status != OrderStatus::AwaitingPayment {
+            return Err(Error::conflict("not_awaiting_payment", "the order is not awaiting payment"));
+        }
+        let mut order = self.next();
+        order.status = OrderStatus::Cancelled;
+        for part in &mut order.parts {
+            part.status = PartStatus::Cancelled;
+            part.cancelled_at = Some(now);
+        }
+        Ok(order)
+    }
+
+    fn transition(&self, seller_id: &str, from: &[PartStatus], apply: impl FnOnce(&mut Part)) -> Result<Order, Error> {
+        let Some(index) = self.parts.iter().position(|p| p.seller_id == seller_id) else {
+            return Err(Error::conflict("not_your_order", "the order has no part of this seller"));
+        };
+        let current = self.parts[index].status;
+        if !from.contains(&current) {
+            return Err(Error::conflict(
+                "invalid_transition",
+                format!("this part of the order is {}", current.as_str()),
+            ));
+        }
+        let mut order = self.next();
+        apply(&mut order.parts[index]);
+        Ok(order)
+    }
+
+    /// The seller accepts its part: the transaction is confirmed.
+    pub fn accept(&self, seller_id: &str, now: Timestamp) -> Result<Order, Error> {
+        self.transition(seller_id, &[PartStatus::ToAccept], |p| {
+            p.status = PartStatus::Accepted;
+            p.accepted_at = Some(now);
+        })
+    }
+
+    pub fn ship(&self, seller_id: &str, carrier: &str, tracking: &str, now: Timestamp) -> Result<Order, Error> {
+        let mut v = Violations::new();
+        let carrier = text(&mut v, "carrier", carrier, 100);
+        let tracking = text(&mut v, "tracking", tracking, 100);
+        v.finish(|| ())?;
+        self.transition(seller_id, &[PartStatus::Accepted], |p| {
+            p.status = PartStatus::Shipped;
+            p.shipment = Some(Shipment { carrier, tracking, shipped_at: now });
+        })
+    }
+
+    pub fn deliver(&self, seller_id: &str, now: Timestamp) -> Result<Order, Error> {
+        self.transition(seller_id, &[PartStatus::Shipped], |p| {
+            p.status = PartStatus::Delivered;
+            p.delivered_at = Some(now);
+        })
+    }
+
+    /// The seller cancels its part before shipping it: its stock goes back and what the buyer
+    /// paid for it is refunded in full.
+    pub fn cancel_part(&self, seller_id: &str, now: Timestamp) -> Result<(Order, Money), Error> {
+        let amount = self.part_amount(seller_id);
+        let order = self.transition(seller_id, &[PartStatus::ToAccept, PartStatus::Accepted], |p| {
+            p.status = PartStatus::Cancelled;
+            p.cancelled_at = Some(now);
+        })?;
+        let refund =
+            Money::new(amount.amount_minor - self.part(seller_id).map_or(0, |p| p.refunded_minor), self.currency);
+        order.refund_part(seller_id, refund).map(|o| (o, refund))
+    }
+
+    /// Records a refund on a seller's part: never more, in total, than the buyer paid for it.
+    pub fn refund(&self, seller_id: &str, amount: Money) -> Result<Order, Error> {
+        let part = self
+            .part(seller_id)
+            .ok_or_else(|| Error::conflict("not_your_order", "the order has no part of this seller"))?;
+        if self.status != OrderStatus::Paid || part.status == PartStatus::Cancelled {
+            return Err(Error::conflict("invalid_transition", "only a paid, not cancelled part can be refunded"));
+        }
+        if amount.amount_minor <= 0 {
+            let mut v = Violations::new();
+            v.add("amount.amount", "must be positive");
+            return Err(v.into());
+        }
+        self.refund_part(seller_id, amount)
+    }
+
+    fn refund_part(&self, seller_id: &str, amount: Money) -> Result<Order, Error> {
+        let paid = self.part_amount(seller_id);
+        let mut v = Violations::new();
+        v.check(amount.currency == self.currency, "amount.currency", "must be the order's currency");
+        v.check(amount.amount_minor >= 0, "amount.amount", "must not be negative");
+        v.finish(|| ())?;
+        let mut order = self.next();
+        let part = order.parts.iter_mut().find(|p| p.seller_id == seller_id).expect("the part was found above");
+        let refunded = part.refunded_minor + amount.amount_minor;
+        if refunded > paid.amount_minor {
+            let left = Money::new(paid.amount_minor - part.refunded_minor, self.currency);
+            return Err(Error::conflict(
+                "refund_exceeds_payment",
+                format!("at most {left} is left to refund on this part"),
+            ));
+        }
+        part.refunded_minor = refunded;
+        Ok(order)
+    }
+
+    /// Whether a help request can still be opened on `seller_id`'s part: delivered, and within
+    /// the warranty of its lines (months from delivery).
+    pub fn within_warranty(&self, seller_id: &str, warranty_months: u32, now: Timestamp) -> bool {
+        let Some(delivered_at) = self.part(seller_id).and_then(|p| p.delivered_at) else { return false };
+        let end = delivered_at
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .checked_add(jiff::Span::new().months(i64::from(warranty_months)))
+            .map(|z| z.timestamp());
+        end.is_ok_and(|end| now < end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkout::{Cart, CartLine, Pricing, SellerFacts, price};
+    use crate::seller::SellerStatus;
+
+    fn quote() -> Quote {
+        let offers = [
+            Some((
+                crate::checkout::tests::offer("phone", 24_900, 499, 3),
+                SellerFacts { status: SellerStatus::Active, country: "FR".into() },
+            )),
+            Some((
+                crate::checkout::tests::offer("tablet", 8_900, 0, 1),
+                SellerFacts { status: SellerStatus::Active, country: "DE".into() },
+            )),
+        ];
+        let cart = Cart {
+            lines: vec![
+                CartLine { offer_id: "phone".into(), quantity: 1, insurance: false },
+                CartLine { offer_id: "tablet".into(), quantity: 1, insurance: true },
+            ],
+            payment_method: PaymentMethod::Card,
+            shipping_country: "FR".into(),
+        };
+        price(&Pricing::default(), "qt_abc".into(), "buyer".into(), &cart, &offers, Timestamp::UNIX_EPOCH)
+            .expect("a quote")
+    }
+
+    fn paid() -> Order {
+        let order = Order::place(&quote(), "pi_abc".into(), Timestamp::UNIX_EPOCH);
+        order.pay(order.total, Timestamp::UNIX_EPOCH).expect("paid")
+    }
+
+    #[test]
+    fn an_order_charges_the_quote() {
+        let q = quote();
+        let order = Order::place(&q, "pi_abc".into(), Timestamp::UNIX_EPOCH);
+        assert_eq!((order.id.as_str(), order.total, order.service_fee), ("ord_abc", q.total, q.service_fee));
+        assert_eq!(order.parts.iter().map(|p| p.seller_id.as_str()).collect::<Vec<_>>(), ["sel_phone", "sel_tablet"]);
+        assert_eq!(
+            order.part_amount("sel_phone").amount_minor
+                + order.part_amount("sel_tablet").amount_minor
+                + order.service_fee.amount_minor,
+            order.total.amount_minor
+        );
+    }
+
+    #[test]
+    fn paid_once_and_only_the_exact_amount() {
+        let order = Order::place(&quote(), "pi_abc".into(), Timestamp::UNIX_EPOCH);
+        assert!(order.pay(Money::new(order.total.amount_minor - 1, order.currency), Timestamp::UNIX_EPOCH).is_err());
+        let paid = order.pay(order.total, Timestamp::UNIX_EPOCH).expect("paid");
+        assert!(matches!(
+            paid.pay(paid.total, Timestamp::UNIX_EPOCH),
+            Err(Error::Conflict { code: "not_awaiting_payment", .. })
+        ));
+        assert!(paid.cancel_unpaid(Timestamp::UNIX_EPOCH).is_err());
+        assert!(
+            order
+                .cancel_unpaid(Timestamp::UNIX_EPOCH)
+                .expect("cancelled")
+                .pay(order.total, Timestamp::UNIX_EPOCH)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn each_seller_moves_its_own_part_in_order() {
+        let now = Timestamp::UNIX_EPOCH;
+        let order = paid();
+        assert!(order.ship("sel_phone", "Colissimo", "6A123", now).is_err(), "not accepted yet");
+        let accepted = order.accept("sel_phone", now).expect("accepted");
+        assert_eq!(accepted.part("sel_tablet").map(|p| p.status), Some(PartStatus::ToAccept));
+        assert!(accepted.accept("sel_phone", now).is_err(), "accepted twice");
+        assert!(accepted.accept("sel_other", now).is_err());
+        let shipped = accepted.ship("sel_phone", "Colissimo", "6A123", now).expect("shipped");
+        assert!(shipped.cancel_part("sel_phone", now).is_err(), "too late to cancel");
+        let delivered = shipped.deliver("sel_phone", now).expect("delivered");
+        assert_eq!(delivered.version, order.version + 3);
+        assert!(Order::place(&quote(), "pi".into(), now).accept("sel_phone", now).is_err(), "unpaid");
+    }
+
+    #[test]
+    fn refunds_never_exceed_what_was_paid() {
+        let order = paid();
+        let eur = |m| Money::new(m, Currency::EUR);
+        let once = order.refund("sel_phone", eur(10_000)).expect("partial refund");
+        let twice = once.refund("sel_phone", eur(15_399)).expect("the rest");
+        assert_eq!(twice.part("sel_phone").map(|p| p.refunded_minor), Some(25_399));
+        assert!(matches!(
+            twice.refund("sel_phone", eur(1)),
+            Err(Error::Conflict { code: "refund_exceeds_payment", .. })
+        ));
+        let (cancelled, refund) = order.cancel_part("sel_tablet", Timestamp::UNIX_EPOCH).expect("cancelled");
+        assert_eq!(refund, eur(8_900 + 1_999));
+        assert!(cancelled.refund("sel_tablet", eur(1)).is_err());
+    }
+
+    #[test]
+    fn warranty_runs_from_delivery() {
+        let delivered_at: Timestamp = "2026-01-10T00:00:00Z".parse().expect("time");
+        let order = paid()
+            .accept("sel_phone", delivered_at)
+            .and_then(|o| o.ship("sel_phone", "DHL", "1", delivered_at))
+            .and_then(|o| o.deliver("sel_phone", delivered_at))
+            .expect("delivered");
+        assert!(order.within_warranty("sel_phone", 12, "2027-01-09T23:59:59Z".parse().expect("time")));
+        assert!(!order.within_warranty("sel_phone", 12, "2027-01-10T00:00:00Z".parse().expect("time")));
+        assert!(!order.within_warranty("sel_tablet", 12, delivered_at), "not delivered");
+    }
+}
