@@ -168,8 +168,11 @@ impl App {
                 .expect("the emulator creates a queue");
         }
         let clock = Arc::new(MovableClock::default());
+        let table: Arc<dyn ports::Table> = Arc::new(table);
+        let secret = local_runner::webhook_secret(TEST_SECRET);
         let ports = ports::Ports {
-            table: Arc::new(table),
+            payments: Arc::new(sandbox_payments::SandboxPayments::new(table.clone(), secret)),
+            table,
             queue: Arc::new(SqsQueue::new(sqs, prefix)),
             blobs: Arc::new(aws_blobs().await?),
             clock: clock.clone(),

@@ -32,13 +32,22 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 pub async fn ports_from_env() -> Ports {
     let settings = Settings::from_env();
     let config = sdk_config().await;
+    let table: Arc<dyn ports::Table> =
+        Arc::new(crate::DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), settings.table_name));
     Ports {
-        table: Arc::new(crate::DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), settings.table_name)),
+        // No real provider is integrated yet: deployments take payments through the sandbox.
+        payments: Arc::new(sandbox_payments::SandboxPayments::new(table.clone(), webhook_secret().into_bytes())),
+        table,
         queue: Arc::new(crate::SqsQueue::new(aws_sdk_sqs::Client::new(&config), settings.queue_prefix)),
         blobs: Arc::new(crate::S3Blobs::new(s3_client(&config), settings.bucket_name)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
     }
+}
+
+/// The secret the payment provider signs its webhooks with (a NoEcho template parameter).
+pub fn webhook_secret() -> String {
+    std::env::var("PAYMENT_WEBHOOK_SECRET").unwrap_or_default()
 }
 
 pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {

@@ -9,7 +9,7 @@ mod table;
 
 pub use aws_config::SdkConfig;
 pub use blobs::S3Blobs;
-pub use config::{Settings, ports_from_env, s3_client, sdk_config};
+pub use config::{Settings, ports_from_env, s3_client, sdk_config, webhook_secret};
 pub use provision::{create_bucket, create_queue, create_table};
 pub use queue::SqsQueue;
 pub use table::DynamoTable;

@@ -2,7 +2,7 @@
 //! and its response is recorded; the same key with the same body answers that response again;
 //! the same key with a different body is a 422. Only successes are recorded. A record is "in progress" while its request
 //! runs, under a lock that expires so a crashed request does not block its retries forever;
-//! records expire after a day (the table's TTL attribute `expiresAt`).
+//! records expire after a day (the table's TTL attribute `ttl`, epoch seconds).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -46,7 +46,7 @@ fn in_progress(key: &Key, payload_hash: &str, now: Timestamp) -> Item {
     item.insert("status".into(), Value::from("in_progress"));
     item.insert("payloadHash".into(), Value::from(payload_hash));
     item.insert("lockedUntil".into(), Value::N(now.as_second() + LOCK.as_secs()));
-    item.insert("expiresAt".into(), Value::N(now.as_second() + RECORD_TTL.as_secs()));
+    item.insert("ttl".into(), Value::N(now.as_second() + RECORD_TTL.as_secs()));
     item
 }
 
@@ -85,7 +85,7 @@ async fn claim(ports: &Ports, key: &Key, payload_hash: &str) -> Result<Claim, Pr
         return Err(Problem::conflict("request_in_progress", "a request with this Idempotency-Key is in progress"));
     };
     let number = |name: &str| existing.get(name).and_then(Value::as_n).unwrap_or(0);
-    let expired = number("expiresAt") <= now.as_second();
+    let expired = number("ttl") <= now.as_second();
     let same_payload = existing.get("payloadHash").and_then(Value::as_str) == Some(payload_hash);
     if !expired && !same_payload {
         return Err(Problem::new(

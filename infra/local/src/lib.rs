@@ -17,6 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use embedded_adapters::{EmbeddedTable, FolderBlobs, MemoryQueue};
 use ports::{Clock, MovableClock, Ports, RandomIds};
+use sandbox_payments::SandboxPayments;
 
 pub use template::Template;
 pub use tokens::Tokens;
@@ -49,6 +50,12 @@ pub struct Runner {
     deliveries: Vec<Delivery>,
 }
 
+/// The sandbox provider's webhook secret, derived from the runner's secret so there is one
+/// secret to keep.
+pub fn webhook_secret(secret: &[u8]) -> Vec<u8> {
+    [b"webhooks:".as_slice(), secret].concat()
+}
+
 /// The template the runner serves, read from the repository.
 pub fn repository_template() -> Result<Template, String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
@@ -59,12 +66,17 @@ pub fn repository_template() -> Result<Template, String> {
 impl Runner {
     pub async fn start(template: Template, backend: Backend, token_secret: &[u8]) -> Result<Runner, String> {
         let clock = Arc::new(MovableClock::default());
-        let ports = Self::ports(&template, &backend, clock.clone()).await?;
+        let ports = Self::ports(&template, &backend, clock.clone(), &webhook_secret(token_secret)).await?;
         Self::with_ports(template, ports, clock, token_secret)
     }
 
     /// The ports of a backend, every one reading `clock`.
-    pub async fn ports(template: &Template, backend: &Backend, clock: Arc<MovableClock>) -> Result<Ports, String> {
+    pub async fn ports(
+        template: &Template,
+        backend: &Backend,
+        clock: Arc<MovableClock>,
+        webhook_secret: &[u8],
+    ) -> Result<Ports, String> {
         Ok(match backend {
             Backend::Memory | Backend::Folder(_) => {
                 let queue = MemoryQueue::new(clock.clone());
@@ -84,8 +96,10 @@ impl Runner {
                         ),
                     ),
                 };
+                let table: Arc<dyn ports::Table> = Arc::new(table);
                 Ports {
-                    table: Arc::new(table),
+                    payments: Arc::new(SandboxPayments::new(table.clone(), webhook_secret.to_vec())),
+                    table,
                     queue: Arc::new(queue),
                     blobs: Arc::new(blobs),
                     clock: clock.clone(),
@@ -96,7 +110,9 @@ impl Runner {
                 if *provision {
                     provision_aws(template).await?;
                 }
-                Ports { clock: clock.clone(), ..aws_adapters::ports_from_env().await }
+                let ports = aws_adapters::ports_from_env().await;
+                let payments = Arc::new(SandboxPayments::new(ports.table.clone(), webhook_secret.to_vec()));
+                Ports { clock: clock.clone(), payments, ..ports }
             }
         })
     }

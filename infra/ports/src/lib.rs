@@ -4,6 +4,7 @@
 pub mod blobs;
 pub mod clock;
 pub mod item;
+pub mod payments;
 pub mod queue;
 pub mod table;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 pub use blobs::{Blob, Blobs, BlobsError};
 pub use clock::{Clock, Ids, MovableClock, RandomIds, SystemClock};
 pub use item::{FromItem, Item, ItemError, ToItem, Value};
+pub use payments::{PaymentError, PaymentProvider};
 pub use queue::{Message, Queue, QueueError};
 pub use table::{
     Condition, Cursor, Index, Key, MAX_PAGE, MAX_TX_ITEMS, Page, Query, SortKey, Table, TableError, TxOp, Update,
@@ -26,4 +28,5 @@ pub struct Ports {
     pub blobs: Arc<dyn Blobs>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
+    pub payments: Arc<dyn PaymentProvider>,
 }
