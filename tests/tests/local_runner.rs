@@ -15,10 +15,8 @@ async fn restarts_on_its_data_folder_and_seeds_once() {
         let table = runner.ports.table.as_ref();
         let offer = store::Offers::new(table).get("off_demo_iphone_lyon").await.expect("reads").expect("seeded");
         let cheaper = marketplace::offer::Offer { stock: 1, ..offer.clone() };
-        store::Offers::new(table)
-            .replace(&offer, &cheaper, marketplace::seller::SellerStatus::Active)
-            .await
-            .expect("writes");
+        let seller = store::Sellers::new(table).get(&offer.seller_id).await.expect("reads").expect("seeded");
+        store::Offers::new(table).replace(&offer, &cheaper, &seller).await.expect("writes");
     }
     let runner = Runner::start(template(), Backend::Folder(dir.clone()), b"secret").await.expect("restarts");
     demo::seed(&runner.ports).await.expect("seeding again changes nothing");

@@ -412,6 +412,30 @@ async fn tokens_are_checked_like_api_gateway(app: &App) {
     assert_eq!(app.call("PUT", "/offers/off_demo_iphone_lyon", Some(&app.lyon()), None).await.status, 405);
 }
 
+/// Keys no real id could be: refused as the client's fault on both adapters, never a 5xx.
+async fn hostile_keys(app: &App) {
+    let mut offer = new_offer(&"p".repeat(3000));
+    let reply = app.call("POST", "/offers", Some(&app.lyon()), Some(offer.clone())).await;
+    assert_eq!((reply.status, reply.fields()), (422, vec!["productId".to_owned()]));
+    offer["productId"] = json!("");
+    assert_eq!(app.call("POST", "/offers", Some(&app.lyon()), Some(offer)).await.status, 422);
+    assert_eq!(app.get(&format!("/offers/{}", "o".repeat(3000)), None).await.status, 404);
+    assert_eq!(app.get(&format!("/sellers/{}/account", "s".repeat(3000)), Some(&app.admin())).await.status, 404);
+    let forged = |key: serde_json::Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.to_string())
+    };
+    let listing = format!("PRODUCT#{IPHONE}#LISTING");
+    for key in [
+        json!({"pk": "", "sk": "", "gsi1pk": listing, "gsi1sk": "EUR#1"}),
+        json!({"pk": "x".repeat(3000), "sk": "OFFER", "gsi1pk": listing, "gsi1sk": "EUR#1"}),
+        json!({"pk": "OFFER#x", "sk": "OFFER", "gsi1pk": listing, "gsi1sk": format!("EUR#{}", "9".repeat(3000))}),
+    ] {
+        let reply = app.get(&format!("/products/{IPHONE}/offers?cursor={}", forged(key)), None).await;
+        assert_eq!((reply.status, reply.code()), (400, "invalid_cursor"));
+    }
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,
@@ -424,5 +448,6 @@ acceptance::on_both_adapters!(
     products_only_from_the_allowlist,
     listings_page_with_cursors,
     idempotency_keys,
-    tokens_are_checked_like_api_gateway]
+    tokens_are_checked_like_api_gateway,
+    hostile_keys]
 );

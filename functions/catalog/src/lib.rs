@@ -106,10 +106,13 @@ async fn create_offer(
     let Some(seller) = seller.filter(Seller::is_active) else {
         return Err(Problem::conflict("seller_not_active", "only a verified, active seller can list offers"));
     };
-    let product = Products::new(ports.table.as_ref()).get(&body.product_id).await?;
+    let product = match edge::body::is_id(&body.product_id) {
+        true => Products::new(ports.table.as_ref()).get(&body.product_id).await?,
+        false => None,
+    };
     let product = product.ok_or_else(|| Problem::invalid_field("productId", "no such product"))?;
     let offer = body.validate(ports.ids.new_id("off"), seller.id.clone(), product.category, ports.clock.now())?;
-    Offers::new(ports.table.as_ref()).create(&offer, seller.status).await?;
+    Offers::new(ports.table.as_ref()).create(&offer, &seller).await?;
     Ok((StatusCode::CREATED, Json(OfferView::from(&offer))))
 }
 
@@ -125,14 +128,14 @@ async fn show_offer(State(ports): State<Ports>, PathId(id): PathId) -> Result<Js
     }
 }
 
-/// The offer, if the caller is a member of the seller that owns it; 404 otherwise, so other
-/// sellers cannot learn which offers exist.
-async fn own_offer(ports: &Ports, caller: &Caller, id: &str) -> Result<(Offer, SellerStatus)> {
+/// The offer and its seller, if the caller is a member of the seller that owns it; 404
+/// otherwise, so other sellers cannot learn which offers exist.
+async fn own_offer(ports: &Ports, caller: &Caller, id: &str) -> Result<(Offer, Seller)> {
     let (_, seller_id) = caller.seller_member()?;
     let offer = Offers::new(ports.table.as_ref()).get(id).await?;
     let offer = offer.filter(|o| o.seller_id == seller_id).ok_or_else(|| Problem::not_found("offer"))?;
-    let status = seller_status(ports, seller_id).await?.map_or(SellerStatus::Removed, |s| s.status);
-    Ok((offer, status))
+    let seller = seller_status(ports, seller_id).await?.ok_or_else(|| Problem::not_found("offer"))?;
+    Ok((offer, seller))
 }
 
 async fn change_offer(
@@ -146,7 +149,7 @@ async fn change_offer(
         return Err(Problem::invalid_field("body", "name at least one field to change"));
     }
     let after = before.apply(patch, ports.clock.now())?;
-    Offers::new(ports.table.as_ref()).replace(&before, &after, seller).await?;
+    Offers::new(ports.table.as_ref()).replace(&before, &after, &seller).await?;
     Ok(Json(OfferView::from(&after)))
 }
 
@@ -154,7 +157,7 @@ async fn withdraw_offer(State(ports): State<Ports>, caller: Caller, PathId(id): 
     let (before, seller) = own_offer(&ports, &caller, &id).await?;
     let after = before.withdraw(ports.clock.now());
     if after != before {
-        Offers::new(ports.table.as_ref()).replace(&before, &after, seller).await?;
+        Offers::new(ports.table.as_ref()).replace(&before, &after, &seller).await?;
     }
     Ok(Json(OfferView::from(&after)))
 }
@@ -197,7 +200,7 @@ async fn product_offers(
     let active: BTreeSet<String> = sellers.into_iter().filter(Seller::is_active).map(|s| s.id).collect();
     let items = offers
         .iter()
-        .filter(|o| active.contains(&o.seller_id))
+        .filter(|o| active.contains(&o.seller_id) && o.is_listable(SellerStatus::Active))
         .filter(|o| method.is_none_or(|m| o.payment_methods.contains(&m)))
         .map(OfferView::from)
         .collect();

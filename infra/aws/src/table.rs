@@ -312,7 +312,10 @@ impl Table for DynamoTable {
             };
             items.push(item.build());
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        // The token makes the SDK's own retries idempotent: a retry of a transaction that did
+        // commit succeeds instead of failing on the conditions the first attempt changed.
+        let token = ulid::Ulid::generate().to_string();
+        match self.client.transact_write_items().set_transact_items(Some(items)).client_request_token(token).send().await {
             Ok(_) => Ok(()),
             Err(e) => match e.as_service_error() {
                 Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
@@ -325,8 +328,15 @@ impl Table for DynamoTable {
                         .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
                         .map(|(i, _)| i)
                         .collect();
+                    if !failed.is_empty() {
+                        return Err(TableError::TransactionCanceled { failed });
+                    }
+                    if reasons.iter().any(|r| r.code() == Some("ValidationError")) {
+                        let message = reasons.iter().find_map(|r| r.message()).unwrap_or("validation failed");
+                        return Err(TableError::InvalidRequest(message.to_owned()));
+                    }
                     // Cancelled for another reason (a conflicting transaction): worth a retry.
-                    if failed.is_empty() { Err(unavailable(e)) } else { Err(TableError::TransactionCanceled { failed }) }
+                    Err(unavailable(e))
                 }
                 _ => Err(write_error(e, |_| false)),
             },

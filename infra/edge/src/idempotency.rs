@@ -22,6 +22,8 @@ pub const RECORD_TTL: SignedDuration = SignedDuration::from_hours(24);
 pub const LOCK: SignedDuration = SignedDuration::from_secs(30);
 /// Responses larger than this are not recorded (the key is released instead).
 const MAX_RECORDED_RESPONSE: usize = 256 * 1024;
+/// Lambda's own limit on a response: anything an HTTP function can answer fits.
+const MAX_RESPONSE: usize = 6 * 1024 * 1024;
 
 fn sha256_hex(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
@@ -41,10 +43,12 @@ fn record_key(scope: &str, key: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{}", sha256_hex(&[scope.as_bytes(), key.as_bytes()])), "RECORD")
 }
 
-fn in_progress(key: &Key, payload_hash: &str, now: Timestamp) -> Item {
+fn in_progress(key: &Key, payload_hash: &str, token: &str, now: Timestamp) -> Item {
     let mut item = key.to_item();
+    item.insert("kind".into(), Value::from("idempotency"));
     item.insert("status".into(), Value::from("in_progress"));
     item.insert("payloadHash".into(), Value::from(payload_hash));
+    item.insert("lockToken".into(), Value::from(token));
     item.insert("lockedUntil".into(), Value::N(now.as_second() + LOCK.as_secs()));
     item.insert("ttl".into(), Value::N(now.as_second() + RECORD_TTL.as_secs()));
     item
@@ -65,19 +69,21 @@ fn replay(record: &Item) -> Response {
 
 /// What became of an attempt to claim a key.
 enum Claim {
-    /// This request holds the key until `locked_until`.
+    /// This request holds the key under `token` (until the lock expires).
     Held {
-        locked_until: i64,
+        token: String,
     },
     Answer(Response),
 }
 
 async fn claim(ports: &Ports, key: &Key, payload_hash: &str) -> Result<Claim, Problem> {
     let now = ports.clock.now();
-    let fresh = in_progress(key, payload_hash, now);
-    let locked_until = now.as_second() + LOCK.as_secs();
+    // A token of this request's own marks the lock, so only this request completes or
+    // releases it, and a takeover replaces exactly the stale lock it saw.
+    let token = ports.ids.new_id("lock");
+    let fresh = in_progress(key, payload_hash, &token, now);
     match ports.table.put(fresh.clone(), Some(Condition::NotExists)).await {
-        Ok(()) => return Ok(Claim::Held { locked_until }),
+        Ok(()) => return Ok(Claim::Held { token }),
         Err(TableError::ConditionFailed) => {}
         Err(e) => return Err(e.into()),
     }
@@ -103,9 +109,13 @@ async fn claim(ports: &Ports, key: &Key, payload_hash: &str) -> Result<Claim, Pr
     }
     // An expired record, or a lock left by a request that never finished: take it over, unless
     // another retry got there first.
-    let taken_over = ports.table.put(fresh, Some(Condition::equals("lockedUntil", number("lockedUntil")))).await;
-    match taken_over {
-        Ok(()) => Ok(Claim::Held { locked_until }),
+    let stale = existing.get("lockToken").cloned().unwrap_or(Value::Null);
+    let unchanged = Condition::And(vec![
+        Condition::Equals("lockToken".into(), stale),
+        Condition::Equals("status".into(), existing.get("status").cloned().unwrap_or(Value::Null)),
+    ]);
+    match ports.table.put(fresh, Some(unchanged)).await {
+        Ok(()) => Ok(Claim::Held { token }),
         Err(TableError::ConditionFailed) => {
             Err(Problem::conflict("request_in_progress", "a request with this Idempotency-Key is in progress"))
         }
@@ -130,20 +140,21 @@ pub async fn idempotent(State(ports): State<Ports>, caller: Caller, request: Req
     let scope = caller.user().map_or("anonymous", |u| u.sub.as_str()).to_owned();
     let record = record_key(&scope, &key);
     let payload_hash = sha256_hex(&[parts.method.as_str().as_bytes(), parts.uri.path().as_bytes(), &bytes]);
-    let locked_until = match claim(&ports, &record, &payload_hash).await {
-        Ok(Claim::Held { locked_until }) => locked_until,
+    let token = match claim(&ports, &record, &payload_hash).await {
+        Ok(Claim::Held { token }) => token,
         Ok(Claim::Answer(response)) => return response,
         Err(problem) => return problem.into_response(),
     };
 
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
 
-    let mine = Some(Condition::equals("lockedUntil", locked_until));
+    let mine =
+        Some(Condition::And(vec![Condition::equals("lockToken", token), Condition::equals("status", "in_progress")]));
     let (response_parts, body) = response.into_parts();
     // Only successes are replayed: a refused request wrote nothing, so its retry may run again.
     let recordable = response_parts.status.is_success();
-    let body = match to_bytes(body, MAX_RECORDED_RESPONSE).await {
-        Ok(body) if recordable => body,
+    let body = match to_bytes(body, MAX_RESPONSE).await {
+        Ok(body) if recordable && body.len() <= MAX_RECORDED_RESPONSE => body,
         other => {
             // A refusal, a failure, or a response too large to keep: release the key so the
             // client's retry runs again.

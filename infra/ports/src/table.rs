@@ -262,9 +262,9 @@ impl Cursor {
         expected.dedup();
         // Real keys are short; a forged cursor must not reach the store with a giant one.
         let well_formed = key.len() == expected.len()
-            && expected
-                .iter()
-                .all(|name| key.get(*name).and_then(Value::as_str).is_some_and(|v| v.len() <= MAX_KEY_BYTES))
+            && expected.iter().all(|name| {
+                key.get(*name).and_then(Value::as_str).is_some_and(|v| !v.is_empty() && v.len() <= MAX_KEY_BYTES)
+            })
             && key.get(pk_name).and_then(Value::as_str) == Some(query.pk.as_str())
             && key.get(sk_name).and_then(Value::as_str).is_some_and(|sk| query.sort.matches(sk));
         if well_formed { Ok(key) } else { Err(TableError::InvalidCursor) }

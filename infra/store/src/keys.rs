@@ -39,6 +39,53 @@ pub fn seller_offers_pk(seller_id: &str) -> String {
     format!("SELLER#{seller_id}#OFFERS")
 }
 
+pub fn quote(id: &str) -> Key {
+    Key::new(format!("QUOTE#{id}"), "QUOTE")
+}
+
+pub fn order(id: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+/// One per seller of an order: puts the order in the seller's list (gsi1).
+pub fn order_part(order_id: &str, seller_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("PART#{seller_id}"))
+}
+
+/// Present while an order awaits payment: the payment sweep finds it on gsi2.
+pub fn payment_due(order_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), "PAYMENT_DUE")
+}
+
+pub fn help_request(order_id: &str, help_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("HELP#{help_id}"))
+}
+
+/// A processed provider event, so a replay changes nothing.
+pub fn provider_event(event_id: &str) -> Key {
+    Key::new(format!("PROVIDER_EVENT#{event_id}"), "EVENT")
+}
+
+/// gsi1 partitions of the order lists, newest last.
+pub fn buyer_orders_pk(sub: &str) -> String {
+    format!("BUYER#{sub}#ORDERS")
+}
+
+pub fn seller_orders_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#ORDERS")
+}
+
+pub fn seller_help_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#HELP")
+}
+
+/// gsi2: all orders of a month (`2026-11`), for admins.
+pub fn month_orders_pk(month: &str) -> String {
+    format!("ORDERS#{month}")
+}
+
+pub const PAYMENTS_DUE_PK: &str = "PAYMENTS#DUE";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,11 @@ pub mod events;
 pub mod keys;
 mod offers;
 mod products;
-mod record;
+mod quotes;
+pub mod record;
 mod sellers;
 
 pub use offers::Offers;
 pub use products::Products;
+pub use quotes::Quotes;
 pub use sellers::{Onboarded, Sellers};

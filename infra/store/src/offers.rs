@@ -6,8 +6,9 @@ use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, T
 
 use crate::{keys, record};
 
-/// Offers per transaction when a seller's status change reaches all its offers.
-const CASCADE_CHUNK: u32 = 100;
+/// Offers per transaction when a seller's status change reaches all its offers (plus the
+/// check on the seller: DynamoDB takes 100 items).
+const CASCADE_CHUNK: u32 = 99;
 /// Attempts at one chunk before giving up when offers keep changing underneath.
 const CASCADE_ATTEMPTS: usize = 3;
 
@@ -33,6 +34,14 @@ fn unchanged(before: &Offer) -> Result<Condition, TableError> {
     Ok(Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?))
 }
 
+/// The seller is still as it was read. Every offer write carries this check, so an offer's
+/// listing is always computed from the seller's current status: a write that read a seller
+/// since changed fails instead of undoing what the change's cascade did.
+fn seller_unchanged(seller: &Seller) -> Result<TxOp, TableError> {
+    let condition = Condition::Equals("updatedAt".into(), record::attribute(seller, "updatedAt")?);
+    Ok(TxOp::Check { key: keys::seller(&seller.id), condition })
+}
+
 fn entities(items: &[Item]) -> Result<Vec<Offer>, TableError> {
     items.iter().map(record::entity).collect()
 }
@@ -46,14 +55,18 @@ impl<'a> Offers<'a> {
         self.table.get(&keys::offer(id)).await?.as_ref().map(record::entity).transpose()
     }
 
-    pub async fn create(&self, offer: &Offer, seller: SellerStatus) -> Result<(), TableError> {
-        self.table.put(offer_item(offer, seller)?, Some(Condition::NotExists)).await
+    /// Stores a new offer of `seller`, as read: if the seller changed since, nothing is written
+    /// (`TableError::TransactionCanceled`).
+    pub async fn create(&self, offer: &Offer, seller: &Seller) -> Result<(), TableError> {
+        let put = TxOp::Put { item: offer_item(offer, seller.status)?, condition: Some(Condition::NotExists) };
+        self.table.transact(vec![put, seller_unchanged(seller)?]).await
     }
 
-    /// Replaces `before` with `after`, unless the offer changed in between
-    /// (`TableError::ConditionFailed`).
-    pub async fn replace(&self, before: &Offer, after: &Offer, seller: SellerStatus) -> Result<(), TableError> {
-        self.table.put(offer_item(after, seller)?, Some(unchanged(before)?)).await
+    /// Replaces `before` with `after`, unless the offer or its seller changed in between
+    /// (`TableError::TransactionCanceled`).
+    pub async fn replace(&self, before: &Offer, after: &Offer, seller: &Seller) -> Result<(), TableError> {
+        let put = TxOp::Put { item: offer_item(after, seller.status)?, condition: Some(unchanged(before)?) };
+        self.table.transact(vec![put, seller_unchanged(seller)?]).await
     }
 
     /// A page of a product's listed offers in `currency`, cheapest first.
@@ -87,8 +100,9 @@ impl<'a> Offers<'a> {
     /// Brings every offer of `seller` in line with its status: out of the listings while it
     /// is not active, back in when it is, and removed for good when the seller is removed
     /// (R-REMOVE). Idempotent, so a retried status change finishes what a failed one began.
-    /// Returns how many offers changed.
-    pub async fn follow_seller(&self, seller: &Seller, now: Timestamp) -> Result<usize, TableError> {
+    /// Each chunk checks that the seller is still as read: if it changed, a newer status
+    /// change is on its way and this one stops (`None`). Returns how many offers changed.
+    pub async fn follow_seller(&self, seller: &Seller, now: Timestamp) -> Result<Option<usize>, TableError> {
         let mut changed = 0;
         let mut cursor = None;
         loop {
@@ -112,12 +126,14 @@ impl<'a> Offers<'a> {
                     }
                 }
                 let count = ops.len();
-                let written = if ops.is_empty() { Ok(()) } else { self.table.transact(ops).await };
-                match written {
+                let check = ops.len();
+                ops.push(seller_unchanged(seller)?);
+                match self.table.transact(ops).await {
                     Ok(()) => {
                         changed += count;
                         break page.next;
                     }
+                    Err(TableError::TransactionCanceled { failed }) if failed.contains(&check) => return Ok(None),
                     // An offer of this chunk changed meanwhile: read the chunk again.
                     Err(TableError::TransactionCanceled { .. }) if attempt < CASCADE_ATTEMPTS => continue,
                     Err(e) => return Err(e),
@@ -125,7 +141,7 @@ impl<'a> Offers<'a> {
             };
             match next {
                 Some(next) => cursor = Some(next),
-                None => return Ok(changed),
+                None => return Ok(Some(changed)),
             }
         }
     }

@@ -24,3 +24,8 @@ fn corrupt(e: impl std::fmt::Display) -> TableError {
 pub fn attribute<T: Serialize>(entity: &T, name: &str) -> Result<Value, TableError> {
     entity.to_item().map_err(corrupt)?.remove(name).ok_or_else(|| corrupt(format!("no attribute {name}")))
 }
+
+/// A timestamp as entities store it, for conditions that compare with it.
+pub fn timestamp(at: jiff::Timestamp) -> Value {
+    Value::S(serde_json::to_value(at).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+}
