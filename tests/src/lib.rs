@@ -141,7 +141,7 @@ impl Reply {
     }
 }
 
-const TEST_SECRET: &[u8] = b"test-token-secret";
+pub const TEST_SECRET: &[u8] = b"test-token-secret";
 
 impl App {
     /// On the embedded adapters, in memory, with the demo data.

@@ -58,8 +58,11 @@ async fn moves_its_clock() {
     ] {
         assert_eq!(app.call("POST", "/_local/clock", None, Some(bad.clone())).await.status, 422, "{bad}");
     }
-    assert_eq!(app.get("/_local/schedules", None).await.body, json!({"items": []}));
+    let schedules = app.get("/_local/schedules", None).await;
+    assert_eq!(schedules.body["items"][0], json!({"name": "payment-expiry", "schedule": "rate(5 minutes)"}));
     assert_eq!(app.call("POST", "/_local/schedules/nightly/run", None, None).await.status, 404);
+    let ran = app.call("POST", "/_local/schedules/payment-expiry/run", None, None).await;
+    assert_eq!(ran.body["report"], "cancelled 0 unpaid orders", "{ran:?}");
 }
 
 #[tokio::test]

@@ -25,14 +25,21 @@ async fn every_sample_answers_as_expected() {
         let function = sample["function"].as_str().expect("a function");
         let text = std::fs::read_to_string(events_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         let app = acceptance::App::embedded().await;
-        let hosted = local_runner::functions::host(function, &app.runner.ports)
-            .unwrap_or_else(|| panic!("{file}: unknown function {function}"));
+        let hosted = local_runner::functions::host(
+            function,
+            &app.runner.ports,
+            &local_runner::webhook_secret(b"test-token-secret"),
+        )
+        .unwrap_or_else(|| panic!("{file}: unknown function {function}"));
         if let Some(expected) = sample["status"].as_u64() {
             let request = lambda_http::request::from_str(&text)
                 .unwrap_or_else(|e| panic!("{file} is not an API Gateway event: {e}"));
             let router = hosted.http.unwrap_or_else(|| panic!("{function} serves no HTTP"));
             let response = router.oneshot(request).await.expect("routers do not fail");
             assert_eq!(u64::from(response.status().as_u16()), expected, "{file}");
+        } else if sample["job"].is_string() {
+            let job = hosted.job.unwrap_or_else(|| panic!("{function} has no scheduled job"));
+            job().await.unwrap_or_else(|e| panic!("{file}: {e}"));
         } else {
             let event: aws_lambda_events::sqs::SqsEvent =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not an SQS event: {e}"));

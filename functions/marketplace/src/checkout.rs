@@ -198,6 +198,7 @@ pub struct QuoteLine {
     pub insurance_premium: Money,
     /// The offer as it was quoted: an order goes through only while it is unchanged.
     pub offer_version: Timestamp,
+    pub warranty_months: u32,
     pub delivery: DeliveryWindow,
 }
 
@@ -303,6 +304,7 @@ pub fn price(
             shipping_fee: offer.shipping_fee,
             insurance_premium,
             offer_version: offer.updated_at,
+            warranty_months: offer.warranty_months,
             delivery: DeliveryWindow {
                 earliest: add_days(now, handling + fewest),
                 latest: add_days(now, handling + most),

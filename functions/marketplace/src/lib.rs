@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod checkout;
 pub mod error;
+pub mod help;
 pub mod money;
 pub mod offer;
 pub mod order;

@@ -95,7 +95,9 @@ pub struct Order {
     #[serde(with = "crate::money::at_rest")]
     pub total: Money,
     pub payment_method: PaymentMethod,
-    pub payment_intent: String,
+    /// The provider's payment intent, recorded when the provider reports the payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent: Option<String>,
     pub payment_due: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<Timestamp>,
@@ -112,7 +114,7 @@ pub fn order_id(quote_id: &str) -> String {
 
 impl Order {
     /// The order a quote becomes, charging exactly the quoted amounts.
-    pub fn place(quote: &Quote, payment_intent: String, now: Timestamp) -> Order {
+    pub fn place(quote: &Quote, now: Timestamp) -> Order {
         let mut sellers: Vec<String> = Vec::new();
         for line in &quote.lines {
             if !sellers.contains(&line.seller_id) {
@@ -144,7 +146,7 @@ impl Order {
             insurance_total: quote.insurance_total,
             total: quote.total,
             payment_method: quote.payment_method,
-            payment_intent,
+            payment_intent: None,
             payment_due: now.saturating_add(PAYMENT_WINDOW).unwrap_or(Timestamp::MAX),
             paid_at: None,
             shipping_country: quote.shipping_country.clone(),
@@ -176,7 +178,7 @@ impl Order {
 
     /// The provider confirmed the payment. Only an order awaiting payment can be paid, so a
     /// repeated confirmation is refused rather than applied twice.
-    pub fn pay(&self, amount: Money, now: Timestamp) -> Result<Order, Error> {
+    pub fn pay(&self, intent_id: &str, amount: Money, now: Timestamp) -> Result<Order, Error> {
         if self.status != OrderStatus::AwaitingPayment {
             return Err(Error::conflict("not_awaiting_payment", "the order is not awaiting payment"));
         }
@@ -186,6 +188,7 @@ impl Order {
         let mut order = self.next();
         order.status = OrderStatus::Paid;
         order.paid_at = Some(now);
+        order.payment_intent = Some(intent_id.to_owned());
         for part in &mut order.parts {
             part.status = PartStatus::ToAccept;
         }
@@ -339,14 +342,14 @@ mod tests {
     }
 
     fn paid() -> Order {
-        let order = Order::place(&quote(), "pi_abc".into(), Timestamp::UNIX_EPOCH);
-        order.pay(order.total, Timestamp::UNIX_EPOCH).expect("paid")
+        let order = Order::place(&quote(), Timestamp::UNIX_EPOCH);
+        order.pay("pi_abc", order.total, Timestamp::UNIX_EPOCH).expect("paid")
     }
 
     #[test]
     fn an_order_charges_the_quote() {
         let q = quote();
-        let order = Order::place(&q, "pi_abc".into(), Timestamp::UNIX_EPOCH);
+        let order = Order::place(&q, Timestamp::UNIX_EPOCH);
         assert_eq!((order.id.as_str(), order.total, order.service_fee), ("ord_abc", q.total, q.service_fee));
         assert_eq!(order.parts.iter().map(|p| p.seller_id.as_str()).collect::<Vec<_>>(), ["sel_phone", "sel_tablet"]);
         assert_eq!(
@@ -359,11 +362,15 @@ mod tests {
 
     #[test]
     fn paid_once_and_only_the_exact_amount() {
-        let order = Order::place(&quote(), "pi_abc".into(), Timestamp::UNIX_EPOCH);
-        assert!(order.pay(Money::new(order.total.amount_minor - 1, order.currency), Timestamp::UNIX_EPOCH).is_err());
-        let paid = order.pay(order.total, Timestamp::UNIX_EPOCH).expect("paid");
+        let order = Order::place(&quote(), Timestamp::UNIX_EPOCH);
+        assert!(
+            order
+                .pay("pi_abc", Money::new(order.total.amount_minor - 1, order.currency), Timestamp::UNIX_EPOCH)
+                .is_err()
+        );
+        let paid = order.pay("pi_abc", order.total, Timestamp::UNIX_EPOCH).expect("paid");
         assert!(matches!(
-            paid.pay(paid.total, Timestamp::UNIX_EPOCH),
+            paid.pay("pi_abc", paid.total, Timestamp::UNIX_EPOCH),
             Err(Error::Conflict { code: "not_awaiting_payment", .. })
         ));
         assert!(paid.cancel_unpaid(Timestamp::UNIX_EPOCH).is_err());
@@ -371,7 +378,7 @@ mod tests {
             order
                 .cancel_unpaid(Timestamp::UNIX_EPOCH)
                 .expect("cancelled")
-                .pay(order.total, Timestamp::UNIX_EPOCH)
+                .pay("pi_abc", order.total, Timestamp::UNIX_EPOCH)
                 .is_err()
         );
     }
@@ -389,7 +396,7 @@ mod tests {
         assert!(shipped.cancel_part("sel_phone", now).is_err(), "too late to cancel");
         let delivered = shipped.deliver("sel_phone", now).expect("delivered");
         assert_eq!(delivered.version, order.version + 3);
-        assert!(Order::place(&quote(), "pi".into(), now).accept("sel_phone", now).is_err(), "unpaid");
+        assert!(Order::place(&quote(), now).accept("sel_phone", now).is_err(), "unpaid");
     }
 
     #[test]

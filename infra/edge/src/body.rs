@@ -39,27 +39,48 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
+/// The body's bytes, and whether it was declared JSON.
+async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<(bool, Bytes), Problem> {
+    let json = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
+    let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is larger than 64 KiB")
+        } else {
+            Problem::bad_request("unreadable_body", rejection.body_text())
+        }
+    })?;
+    Ok((json, bytes))
+}
+
+fn not_json() -> Problem {
+    Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as application/json")
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type =
-            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if !is_json(content_type) {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
+        let (json, bytes) = read(request, state).await?;
+        if !json {
+            return Err(not_json());
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is larger than 64 KiB")
-            } else {
-                Problem::bad_request("unreadable_body", rejection.body_text())
-            }
-        })?;
         parse(&bytes).map(Json)
+    }
+}
+
+/// A JSON body that may be left out: an empty body reads as `T::default()`.
+#[derive(Debug, Clone, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match read(request, state).await? {
+            (_, bytes) if bytes.is_empty() => Ok(OptionalJson(T::default())),
+            (false, _) => Err(not_json()),
+            (true, bytes) => parse(&bytes).map(OptionalJson),
+        }
     }
 }
 

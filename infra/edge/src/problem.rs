@@ -16,6 +16,8 @@ pub struct Problem {
     pub code: String,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Extension members (RFC 9457 §3.2), such as the fresh quote of a stale order.
+    pub members: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -32,7 +34,13 @@ struct Document<'a> {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        Self { status: status.as_u16(), code: code.to_owned(), detail: detail.into(), errors: Vec::new() }
+        Self {
+            status: status.as_u16(),
+            code: code.to_owned(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            members: serde_json::Map::new(),
+        }
     }
 
     /// The RFC 9457 document.
@@ -45,7 +53,16 @@ impl Problem {
             code: &self.code,
             errors: &self.errors,
         };
-        serde_json::to_value(document).unwrap_or_default()
+        let mut value = serde_json::to_value(document).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.extend(self.members.clone());
+        }
+        value
+    }
+
+    pub fn with_member(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.members.insert(name.to_owned(), value);
+        self
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {

@@ -3,11 +3,13 @@
 //! Seeding again changes nothing that exists.
 
 use marketplace::catalog::{Category, Product};
+use marketplace::checkout::{Cart, CartLine, Pricing, SellerFacts, price};
 use marketplace::offer::{Grade, Offer, OfferStatus, PaymentMethod};
+use marketplace::order::Order;
 use marketplace::seller::{Address, PaymentAccount, Seller, SellerStatus, TradeRegister, TraderInfo};
 use marketplace::{Currency, Money};
 use ports::{Ports, TableError};
-use store::{Offers, Products, Sellers};
+use store::{Offers, Orders, Placed, Products, Quotes, Sellers};
 
 pub const SELLER_LYON: &str = "sel_demo_lyon";
 pub const SELLER_BERLIN: &str = "sel_demo_berlin";
@@ -19,6 +21,10 @@ pub const MACBOOK: &str = "prd_demo_macbook_air_m1";
 pub const LYON_OWNER: &str = "seller-lyon";
 pub const BERLIN_OWNER: &str = "seller-berlin";
 pub const PENDING_OWNER: &str = "seller-pending";
+/// The development buyer of the printed token, and its paid order of an iPad from Lyon.
+pub const BUYER: &str = "buyer-dev";
+pub const IPAD_QUOTE: &str = "qt_demo_ipad";
+pub const IPAD_ORDER: &str = "ord_demo_ipad";
 
 fn address(line1: &str, postal_code: &str, city: &str, country: &str) -> Address {
     Address {
@@ -149,5 +155,43 @@ pub async fn seed(ports: &Ports) -> Result<(), TableError> {
             other => other?,
         }
     }
-    Ok(())
+    seed_order(ports).await
+}
+
+/// A paid order of the demo buyer, so the sellers' side of an order can be tried at once.
+async fn seed_order(ports: &Ports) -> Result<(), TableError> {
+    let table = ports.table.as_ref();
+    let orders = Orders::new(table);
+    if orders.get(IPAD_ORDER).await?.is_some() {
+        return Ok(());
+    }
+    let now = ports.clock.now();
+    let Some(ipad) = Offers::new(table).get("off_demo_ipad_lyon").await? else { return Ok(()) };
+    let cart = Cart {
+        lines: vec![CartLine { offer_id: ipad.id.clone(), quantity: 1, insurance: false }],
+        payment_method: PaymentMethod::Card,
+        shipping_country: "FR".into(),
+    };
+    let facts = [Some((ipad, SellerFacts { status: SellerStatus::Active, country: "FR".into() }))];
+    let Ok(quote) = price(&Pricing::default(), IPAD_QUOTE.into(), BUYER.into(), &cart, &facts, now) else {
+        return Ok(());
+    };
+    Quotes::new(table)
+        .create(&quote)
+        .await
+        .or_else(|e| if e == TableError::ConditionFailed { Ok(()) } else { Err(e) })?;
+    let order = Order::place(&quote, now);
+    if !matches!(orders.place(&order).await?, Placed::Created) {
+        return Ok(());
+    }
+    // The buyer pays through the sandbox, as `/_local/payments/{intent}/succeed` would.
+    let unavailable = |e: ports::PaymentError| TableError::Unavailable(e.to_string());
+    let intent =
+        ports.payments.create_intent(&order.id, order.total.amount_minor, "EUR", "card").await.map_err(unavailable)?;
+    sandbox_payments::SandboxPayments::new(ports.table.clone(), Vec::new())
+        .settle(&intent, true, now)
+        .await
+        .map_err(unavailable)?;
+    let Ok(paid) = order.pay(&intent, order.total, now) else { return Ok(()) };
+    orders.transition(&order, &paid, vec![Orders::clear_payment_due(&order)]).await
 }

@@ -13,23 +13,46 @@ pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<String>> + Send>>;
 /// A queue worker: a batch in, the ids of failed messages out.
 pub type Worker = Arc<dyn Fn(Vec<Message>) -> BatchFuture + Send + Sync>;
 
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
+/// A scheduled job: runs once, reports what it did.
+pub type Job = Arc<dyn Fn() -> JobFuture + Send + Sync>;
+
+#[derive(Default)]
 pub struct Hosted {
     pub http: Option<Router>,
     pub worker: Option<Worker>,
+    pub job: Option<Job>,
 }
 
-pub fn host(logical_id: &str, ports: &Ports) -> Option<Hosted> {
-    let http = |router| Some(Hosted { http: Some(router), worker: None });
+/// Hosts a function of the template on `ports`; `webhook_secret` is what the payment
+/// provider signs with.
+pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Hosted> {
+    let http = |router| Some(Hosted { http: Some(router), ..Hosted::default() });
     match logical_id {
         "SellersFunction" => http(sellers::router(ports.clone())),
         "CatalogFunction" => http(catalog::router(ports.clone())),
+        "CheckoutFunction" => http(checkout::router(ports.clone())),
+        "OrdersFunction" => http(orders::router(ports.clone())),
+        "PaymentEventsFunction" => http(payment_events::router(ports.clone(), webhook_secret.to_vec())),
+        "PaymentExpiryFunction" => {
+            let ports = ports.clone();
+            let job: Job = Arc::new(move || {
+                let ports = ports.clone();
+                Box::pin(async move {
+                    payment_expiry::sweep(&ports)
+                        .await
+                        .map(|swept| format!("cancelled {} unpaid orders", swept.cancelled))
+                })
+            });
+            Some(Hosted { job: Some(job), ..Hosted::default() })
+        }
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {
                 let ports = ports.clone();
                 Box::pin(async move { offer_visibility::handle(&ports, batch).await })
             });
-            Some(Hosted { http: None, worker: Some(worker) })
+            Some(Hosted { worker: Some(worker), ..Hosted::default() })
         }
         _ => None,
     }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod functions;
 mod gateway;
 mod local_api;
+mod scheduler;
 pub mod template;
 pub mod tokens;
 
@@ -48,6 +49,7 @@ pub struct Runner {
     pub tokens: Arc<Tokens>,
     pub template: Template,
     deliveries: Vec<Delivery>,
+    jobs: Arc<Vec<scheduler::Scheduled>>,
 }
 
 /// The sandbox provider's webhook secret, derived from the runner's secret so there is one
@@ -125,11 +127,13 @@ impl Runner {
         token_secret: &[u8],
     ) -> Result<Runner, String> {
         let tokens = Arc::new(Tokens::new(token_secret));
+        let webhook_secret = webhook_secret(token_secret);
         let gateway = gateway::Gateway { tokens: tokens.clone(), clock: clock.clone() };
         let mut http_routes = Vec::new();
         let mut deliveries = Vec::new();
+        let mut jobs = Vec::new();
         for function in &template.functions {
-            let hosted = functions::host(&function.logical_id, &ports).ok_or_else(|| {
+            let hosted = functions::host(&function.logical_id, &ports, &webhook_secret).ok_or_else(|| {
                 format!("template.yaml declares {}, which the local runner cannot host", function.logical_id)
             })?;
             for route in &function.routes {
@@ -154,18 +158,30 @@ impl Runner {
                     worker,
                 });
             }
+            for schedule in &function.schedules {
+                let job =
+                    hosted.job.clone().ok_or_else(|| format!("{} has a schedule but no job", function.logical_id))?;
+                jobs.push(scheduler::Scheduled::new(schedule.clone(), job));
+            }
         }
+        let jobs = Arc::new(jobs);
         let dispatcher = Arc::new(gateway::Dispatcher::new(gateway, http_routes)?);
+        let gateway_service = {
+            let dispatcher = dispatcher.clone();
+            tower::service_fn(move |request| {
+                let dispatcher = dispatcher.clone();
+                async move { Ok::<_, std::convert::Infallible>(dispatcher.dispatch(request).await) }
+            })
+        };
         let local = local_api::router(local_api::LocalState {
             tokens: tokens.clone(),
             clock: clock.clone(),
-            schedules: template.functions.iter().flat_map(|f| f.schedules.clone()).collect(),
+            jobs: jobs.clone(),
+            sandbox: Arc::new(SandboxPayments::new(ports.table.clone(), webhook_secret)),
+            dispatcher,
         });
-        let router = local.fallback_service(tower::service_fn(move |request| {
-            let dispatcher = dispatcher.clone();
-            async move { Ok::<_, std::convert::Infallible>(dispatcher.dispatch(request).await) }
-        }));
-        Ok(Runner { router, ports, clock, tokens, template, deliveries })
+        let router = local.fallback_service(gateway_service);
+        Ok(Runner { router, ports, clock, tokens, template, deliveries, jobs })
     }
 
     /// One pass over every queue subscription: receives a batch, hands it to the worker,
@@ -208,6 +224,22 @@ impl Runner {
             total += handled;
         }
         total
+    }
+
+    /// Runs every schedule that is due on the runner's clock. Returns how many ran.
+    pub async fn run_due_schedules(&self) -> usize {
+        scheduler::run_due(&self.jobs, self.clock.now()).await
+    }
+
+    /// Keeps firing schedules on time, on the runner's clock, in the background.
+    pub fn spawn_schedules(self: &Arc<Self>) {
+        let runner = self.clone();
+        tokio::spawn(async move {
+            loop {
+                runner.run_due_schedules().await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
     }
 
     /// Keeps delivering queue messages in the background.

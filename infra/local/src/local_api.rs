@@ -11,16 +11,21 @@ use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use marketplace::Violations;
 use ports::{Clock, MovableClock};
+use sandbox_payments::SandboxPayments;
 use serde::{Deserialize, Serialize};
 
-use crate::template::Schedule;
+use crate::gateway::Dispatcher;
+use crate::scheduler::Scheduled;
 use crate::tokens::Tokens;
 
 #[derive(Clone)]
 pub struct LocalState {
     pub tokens: Arc<Tokens>,
     pub clock: Arc<MovableClock>,
-    pub schedules: Vec<Schedule>,
+    pub jobs: Arc<Vec<Scheduled>>,
+    pub sandbox: Arc<SandboxPayments>,
+    /// The API as API Gateway serves it, for the sandbox's webhooks.
+    pub dispatcher: Arc<Dispatcher>,
 }
 
 pub fn router(state: LocalState) -> Router {
@@ -29,6 +34,8 @@ pub fn router(state: LocalState) -> Router {
         .route("/_local/clock", get(show_clock).post(move_clock))
         .route("/_local/schedules", get(list_schedules))
         .route("/_local/schedules/{name}/run", post(run_schedule))
+        .route("/_local/payments/{intent}/succeed", post(payment_succeeds))
+        .route("/_local/payments/{intent}/fail", post(payment_fails))
         .with_state(state)
 }
 
@@ -121,13 +128,54 @@ struct Schedules {
 }
 
 async fn list_schedules(State(state): State<LocalState>) -> Json<Schedules> {
-    let items =
-        state.schedules.iter().map(|s| ScheduleView { name: s.name.clone(), schedule: s.expression.clone() }).collect();
+    let items = state
+        .jobs
+        .iter()
+        .map(|j| ScheduleView { name: j.schedule.name.clone(), schedule: j.schedule.expression.clone() })
+        .collect();
     Json(Schedules { items })
 }
 
-async fn run_schedule(State(state): State<LocalState>, PathId(name): PathId) -> Result<Json<ScheduleView>> {
-    // No function declares a schedule yet; the first one (monthly seller fees) adds its job here.
-    let schedule = state.schedules.iter().find(|s| s.name == name).ok_or_else(|| Problem::not_found("schedule"))?;
-    Err(Problem::conflict("schedule_not_hosted", format!("the local runner cannot run {} yet", schedule.name)))
+#[derive(Serialize)]
+struct Ran {
+    name: String,
+    report: String,
+}
+
+async fn run_schedule(State(state): State<LocalState>, PathId(name): PathId) -> Result<Json<Ran>> {
+    let job = state.jobs.iter().find(|j| j.schedule.name == name).ok_or_else(|| Problem::not_found("schedule"))?;
+    let report = job.run().await.map_err(Problem::unavailable)?;
+    Ok(Json(Ran { name, report }))
+}
+
+#[derive(Serialize)]
+struct Delivered {
+    status: u16,
+    webhook: serde_json::Value,
+}
+
+/// The sandbox settles the intent and sends its signed webhook to the API, as the provider
+/// would; the answer shows what the webhook got back.
+async fn settle(state: &LocalState, intent: &str, succeeded: bool) -> Result<Json<Delivered>> {
+    let event = state.sandbox.settle(intent, succeeded, state.clock.now()).await.map_err(|e| match e {
+        ports::PaymentError::Refused(reason) => Problem::conflict("payment_not_pending", reason),
+        other => Problem::unavailable(other),
+    })?;
+    let request = axum::http::Request::post("/payments/webhook")
+        .header("content-type", "application/json")
+        .header(payment_events::SIGNATURE_HEADER, event.signature)
+        .body(axum::body::Body::from(event.body))
+        .map_err(Problem::internal)?;
+    let response = state.dispatcher.dispatch(request).await;
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.map_err(Problem::internal)?;
+    Ok(Json(Delivered { status, webhook: serde_json::from_slice(&bytes).unwrap_or_default() }))
+}
+
+async fn payment_succeeds(State(state): State<LocalState>, PathId(intent): PathId) -> Result<Json<Delivered>> {
+    settle(&state, &intent, true).await
+}
+
+async fn payment_fails(State(state): State<LocalState>, PathId(intent): PathId) -> Result<Json<Delivered>> {
+    settle(&state, &intent, false).await
 }

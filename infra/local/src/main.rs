@@ -23,6 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runner = Arc::new(Runner::start(local_runner::repository_template()?, backend, &secret).await?);
     demo::seed(&runner.ports).await?;
     runner.spawn_deliveries();
+    runner.spawn_schedules();
 
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address).await?;

@@ -61,7 +61,7 @@ fn number(value: Option<&Value>) -> Option<u64> {
     text(value)?.parse().ok()
 }
 
-/// `!Sub "${AWS::StackName}-seller-events"` → `seller-events`.
+/// `!Sub "${AWS::StackName}-seller-events"` → `seller-events` (queue and schedule names).
 fn queue_name(value: Option<&Value>) -> Option<String> {
     let raw = text(value)?;
     Some(raw.strip_prefix("${AWS::StackName}-").unwrap_or(&raw).to_owned())
@@ -125,7 +125,7 @@ impl Template {
                         });
                     }
                     "Schedule" | "ScheduleV2" => function.schedules.push(Schedule {
-                        name: text(field("Name")).unwrap_or_else(|| text(Some(event_name)).unwrap_or_default()),
+                        name: queue_name(field("Name")).unwrap_or_else(|| text(Some(event_name)).unwrap_or_default()),
                         expression: text(field("Schedule").or(field("ScheduleExpression"))).unwrap_or_default(),
                     }),
                     _ => {}

@@ -66,3 +66,8 @@ impl OrderEvent {
             .join(":")
     }
 }
+
+/// Sends an order event on the order-events queue.
+pub async fn announce(queue: &dyn ports::Queue, event: &OrderEvent) -> Result<(), ports::QueueError> {
+    queue.send(ORDER_EVENTS, &event.to_json(), std::time::Duration::ZERO, Some(&event.dedup_id())).await
+}

@@ -55,6 +55,12 @@ impl<'a> Offers<'a> {
         self.table.get(&keys::offer(id)).await?.as_ref().map(record::entity).transpose()
     }
 
+    /// The offers of `ids` that exist (one batched read of at most 100).
+    pub async fn get_many(&self, ids: &[&str]) -> Result<Vec<Offer>, TableError> {
+        let keys: Vec<_> = ids.iter().map(|id| keys::offer(id)).collect();
+        entities(&self.table.get_many(&keys).await?)
+    }
+
     /// Stores a new offer of `seller`, as read: if the seller changed since, nothing is written
     /// (`TableError::TransactionCanceled`).
     pub async fn create(&self, offer: &Offer, seller: &Seller) -> Result<(), TableError> {

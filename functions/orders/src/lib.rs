@@ -1,0 +1,342 @@
+//! Orders after checkout (R-PAY, R-WARRANTY). Buyers see their orders, sellers the orders
+//! holding their lines (and only those lines), admins every order. Each seller moves its own
+//! part: acceptance (the transaction is confirmed), shipment with carrier and tracking,
+//! delivery, or cancellation before shipment (stock back, refund). Refunds go to the provider
+//! and never add up to more than was paid. Every change is checked against the current state
+//! (409 otherwise) and announced on the order-events queue. Buyers ask for help within the
+//! warranty; sellers answer.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use edge::{Caller, Group, Json, OptionalJson, PageParams, Paged, PathId, Problem, Query, Result};
+use marketplace::help::{HelpRequest, NewHelpRequest};
+use marketplace::money::MoneyInput;
+use marketplace::order::Order;
+use marketplace::{Money, Violations};
+use ports::{Ports, TableError, TxOp};
+use serde::Deserialize;
+use store::events::OrderEvent;
+use store::{HelpRequests, Orders};
+use views::OrderView;
+
+pub fn router(ports: Ports) -> Router {
+    let idempotent = || from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
+    let routes = Router::new()
+        .route("/orders", get(list_orders))
+        .route("/orders/{id}", get(show_order))
+        .route("/orders/{id}/acceptance", post(accept))
+        .route("/orders/{id}/shipment", post(ship))
+        .route("/orders/{id}/delivery", post(deliver))
+        .route("/orders/{id}/cancellation", post(cancel))
+        .route("/orders/{id}/refunds", post(refund).layer(idempotent()))
+        .route("/orders/{id}/help-requests", post(ask_for_help).layer(idempotent()))
+        .route("/orders/{id}/help-requests/{helpId}/answer", post(answer_help))
+        .route("/sellers/{id}/help-requests", get(seller_help_requests));
+    edge::finish(routes, ports)
+}
+
+/// Whose view of an order a caller gets: admins and the buyer see it whole, a seller member
+/// its own lines and part. `None`: not the caller's order (404).
+fn viewer<'a>(caller: &'a Caller, order: &Order) -> Option<Option<&'a str>> {
+    let user = caller.user()?;
+    if user.is(Group::Admin) || (user.is(Group::Buyer) && order.buyer == user.sub) {
+        return Some(None);
+    }
+    let seller = user.seller_id.as_deref().filter(|s| user.is(Group::Seller) && order.part(s).is_some())?;
+    Some(Some(seller))
+}
+
+async fn load(ports: &Ports, id: &str) -> Result<Order> {
+    Orders::new(ports.table.as_ref()).get(id).await?.ok_or_else(|| Problem::not_found("order"))
+}
+
+async fn show_order(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<Json<OrderView>> {
+    caller.signed_in()?;
+    let order = load(&ports, &id).await?;
+    let view = viewer(&caller, &order).ok_or_else(|| Problem::not_found("order"))?;
+    Ok(Json(OrderView::of(&order, view)))
+}
+
+#[derive(Debug, Deserialize)]
+struct MonthFilter {
+    month: Option<String>,
+}
+
+/// Admins list a month's orders (`?month=2026-11`, default this month), sellers theirs,
+/// buyers theirs; newest first.
+async fn list_orders(
+    State(ports): State<Ports>,
+    caller: Caller,
+    Query(filter): Query<MonthFilter>,
+    page: PageParams,
+) -> Result<Json<Paged<OrderView>>> {
+    let user = caller.signed_in()?;
+    let orders = Orders::new(ports.table.as_ref());
+    if user.is(Group::Admin) {
+        let month = filter.month.unwrap_or_else(|| ports.clock.now().strftime("%Y-%m").to_string());
+        if jiff::civil::Date::strptime("%Y-%m-%d", format!("{month}-01")).is_err() {
+            return Err(Problem::bad_request("invalid_query", "month is YYYY-MM"));
+        }
+        let (found, next) = orders.of_month(&month, page.limit, page.cursor).await?;
+        return Ok(Json(Paged::new(found.iter().map(|o| OrderView::of(o, None)).collect(), next)));
+    }
+    if let Some(seller) = user.seller_id.as_deref().filter(|_| user.is(Group::Seller)) {
+        let (found, next) = orders.of_seller(seller, page.limit, page.cursor).await?;
+        return Ok(Json(Paged::new(found.iter().map(|o| OrderView::of(o, Some(seller))).collect(), next)));
+    }
+    caller.require(Group::Buyer)?;
+    let (found, next) = orders.of_buyer(&user.sub, page.limit, page.cursor).await?;
+    Ok(Json(Paged::new(found.iter().map(|o| OrderView::of(o, None)).collect(), next)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Acting {
+    /// Admins name the seller whose part they act on.
+    #[serde(default)]
+    seller_id: Option<String>,
+}
+
+/// The seller whose part the caller moves: its own for a seller member, the one it names for
+/// an admin. The order must hold that seller's lines (404 otherwise).
+fn acting_seller(caller: &Caller, order: &Order, named: Option<String>) -> Result<String> {
+    let user = caller.signed_in()?;
+    let seller = if user.is(Group::Admin) {
+        named.ok_or_else(|| Problem::invalid_field("sellerId", "an admin names the seller whose part it acts on"))?
+    } else {
+        caller.seller_member()?.1.to_owned()
+    };
+    if order.part(&seller).is_none() {
+        return Err(Problem::not_found("order"));
+    }
+    Ok(seller)
+}
+
+/// Applies a seller's transition to its part, with `also` in the same transaction, and
+/// announces it.
+async fn transition(
+    ports: &Ports,
+    order: &Order,
+    seller: &str,
+    kind: &str,
+    after: Order,
+    also: Vec<TxOp>,
+) -> Result<Json<OrderView>> {
+    Orders::new(ports.table.as_ref()).transition(order, &after, also).await?;
+    store::events::announce(ports.queue.as_ref(), &OrderEvent::new(kind, &order.id, Some(seller))).await?;
+    tracing::info!(order_id = %order.id, seller_id = seller, kind, "order part moved");
+    Ok(Json(OrderView::of(&after, Some(seller))))
+}
+
+async fn accept(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    OptionalJson(body): OptionalJson<Acting>,
+) -> Result<Json<OrderView>> {
+    let order = load(&ports, &id).await?;
+    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let after = order.accept(&seller, ports.clock.now())?;
+    transition(&ports, &order, &seller, "order.accepted", after, vec![]).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ShipmentBody {
+    carrier: String,
+    tracking: String,
+    #[serde(default)]
+    seller_id: Option<String>,
+}
+
+async fn ship(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    Json(body): Json<ShipmentBody>,
+) -> Result<Json<OrderView>> {
+    let order = load(&ports, &id).await?;
+    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let after = order.ship(&seller, &body.carrier, &body.tracking, ports.clock.now())?;
+    transition(&ports, &order, &seller, "order.shipped", after, vec![]).await
+}
+
+async fn deliver(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    OptionalJson(body): OptionalJson<Acting>,
+) -> Result<Json<OrderView>> {
+    let order = load(&ports, &id).await?;
+    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let after = order.deliver(&seller, ports.clock.now())?;
+    transition(&ports, &order, &seller, "order.delivered", after, vec![]).await
+}
+
+/// Sends a refund to the provider, then records it on the order. The refund's id is fixed by
+/// the order's version, so a retried request refunds once; if the order changes between the
+/// two steps the record is applied again to the fresh order, since the money has moved.
+async fn refund_and_record(
+    ports: &Ports,
+    order: Order,
+    seller: &str,
+    amount: Money,
+    apply: impl Fn(&Order) -> std::result::Result<(Order, Vec<TxOp>), marketplace::Error>,
+    kind: &str,
+) -> Result<Json<OrderView>> {
+    let (mut after, mut also) = apply(&order)?;
+    let refund_id = format!("rf_{}_{}", order.id.trim_start_matches("ord_"), order.version);
+    if amount.amount_minor > 0 {
+        let intent =
+            order.payment_intent.clone().ok_or_else(|| Problem::conflict("not_paid", "the order was never paid"))?;
+        ports.payments.refund(&intent, &refund_id, amount.amount_minor, amount.currency.code()).await.map_err(|e| {
+            match e {
+                ports::PaymentError::Refused(reason) => Problem::conflict("refund_refused", reason),
+                other => Problem::unavailable(other),
+            }
+        })?;
+    }
+    let orders = Orders::new(ports.table.as_ref());
+    let mut current = order;
+    for _ in 0..3 {
+        match orders.transition(&current, &after, also.clone()).await {
+            Ok(()) => {
+                let mut event = OrderEvent::new(kind, &current.id, Some(seller));
+                event.refund_id = Some(refund_id.clone());
+                event.amount_minor = Some(amount.amount_minor);
+                store::events::announce(ports.queue.as_ref(), &event).await?;
+                return Ok(Json(OrderView::of(&after, Some(seller))));
+            }
+            Err(TableError::TransactionCanceled { failed }) if failed.contains(&0) => {
+                current = load(ports, &current.id).await?;
+                (after, also) = apply(&current)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Problem::unavailable("the order kept changing while a refund was recorded"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Cancellation {
+    #[serde(default)]
+    seller_id: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// A seller cancels its part before shipping it: the stock goes back and the buyer is
+/// refunded what it paid for that part.
+async fn cancel(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    OptionalJson(body): OptionalJson<Cancellation>,
+) -> Result<Json<OrderView>> {
+    let order = load(&ports, &id).await?;
+    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let mut v = Violations::new();
+    if let Some(reason) = body.reason.as_deref() {
+        marketplace::validation::text(&mut v, "reason", reason, 1000);
+    }
+    v.finish(|| ())?;
+    let now = ports.clock.now();
+    let (_, amount) = order.cancel_part(&seller, now)?;
+    let apply =
+        |o: &Order| o.cancel_part(&seller, now).map(|(after, _)| (after, Orders::release_part_stock(o, &seller)));
+    refund_and_record(&ports, order, &seller, amount, apply, "order.cancelled").await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefundBody {
+    amount: MoneyInput,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    seller_id: Option<String>,
+}
+
+async fn refund(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    Json(body): Json<RefundBody>,
+) -> Result<(StatusCode, Json<OrderView>)> {
+    let order = load(&ports, &id).await?;
+    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let mut v = Violations::new();
+    let currency = v.parse("amount.currency", body.amount.currency.parse::<marketplace::Currency>());
+    let amount = currency.and_then(|c| v.parse("amount.amount", Money::parse(&body.amount.amount, c)));
+    if let Some(reason) = body.reason.as_deref() {
+        marketplace::validation::text(&mut v, "reason", reason, 1000);
+    }
+    let amount = v.finish(|| amount.expect("a bad amount was recorded as a violation"))?;
+    order.refund(&seller, amount)?;
+    let apply = |o: &Order| o.refund(&seller, amount).map(|after| (after, vec![]));
+    let Json(view) = refund_and_record(&ports, order, &seller, amount, apply, "order.refunded").await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+async fn ask_for_help(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    Json(body): Json<NewHelpRequest>,
+) -> Result<(StatusCode, Json<HelpRequest>)> {
+    let buyer = caller.require(Group::Buyer)?;
+    let order = load(&ports, &id).await?;
+    if order.buyer != buyer.sub {
+        return Err(Problem::not_found("order"));
+    }
+    let request = body.open(&order, ports.ids.new_id("help"), ports.clock.now())?;
+    HelpRequests::new(ports.table.as_ref()).create(&request).await?;
+    store::events::announce(
+        ports.queue.as_ref(),
+        &OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id)),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(request)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    answer: String,
+}
+
+async fn answer_help(
+    State(ports): State<Ports>,
+    caller: Caller,
+    axum::extract::Path((id, help_id)): axum::extract::Path<(String, String)>,
+    Json(body): Json<Answer>,
+) -> Result<Json<HelpRequest>> {
+    let (_, seller) = caller.seller_member()?;
+    let requests = HelpRequests::new(ports.table.as_ref());
+    let found = match edge::body::is_id(&id) && edge::body::is_id(&help_id) {
+        true => requests.get(&id, &help_id).await?,
+        false => None,
+    };
+    let request = found.filter(|r| r.seller_id == seller).ok_or_else(|| Problem::not_found("help request"))?;
+    let answered = request.answer(&body.answer, ports.clock.now())?;
+    requests.answer(&answered).await?;
+    Ok(Json(answered))
+}
+
+async fn seller_help_requests(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    page: PageParams,
+) -> Result<Json<Paged<HelpRequest>>> {
+    caller.signed_in()?;
+    if !caller.may_manage(&id) {
+        return Err(Problem::not_found("seller"));
+    }
+    let (found, next) = HelpRequests::new(ports.table.as_ref()).of_seller(&id, page.limit, page.cursor).await?;
+    Ok(Json(Paged::new(found, next)))
+}

@@ -1,0 +1,152 @@
+//! The wire shapes of quotes and orders: amounts as decimal strings, and a seller's view of
+//! an order limited to its own lines and part.
+
+use jiff::Timestamp;
+use marketplace::Money;
+use marketplace::checkout::{DeliveryWindow, Quote, QuoteLine};
+use marketplace::offer::PaymentMethod;
+use marketplace::order::{Order, OrderStatus, PartStatus, Shipment};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteLineView {
+    pub offer_id: String,
+    pub seller_id: String,
+    pub product_id: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub shipping_fee: Money,
+    pub insurance_premium: Money,
+    pub warranty_months: u32,
+    pub delivery: DeliveryWindow,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteView {
+    pub id: String,
+    pub lines: Vec<QuoteLineView>,
+    pub items_total: Money,
+    pub shipping_total: Money,
+    pub service_fee: Money,
+    pub insurance_total: Money,
+    pub total: Money,
+    pub payment_method: PaymentMethod,
+    pub shipping_country: String,
+    pub expires_at: Timestamp,
+}
+
+pub fn line_views(lines: &[QuoteLine]) -> Vec<QuoteLineView> {
+    lines
+        .iter()
+        .map(|l| QuoteLineView {
+            offer_id: l.offer_id.clone(),
+            seller_id: l.seller_id.clone(),
+            product_id: l.product_id.clone(),
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            shipping_fee: l.shipping_fee,
+            insurance_premium: l.insurance_premium,
+            warranty_months: l.warranty_months,
+            delivery: l.delivery.clone(),
+        })
+        .collect()
+}
+
+impl From<&Quote> for QuoteView {
+    fn from(q: &Quote) -> Self {
+        QuoteView {
+            id: q.id.clone(),
+            lines: line_views(&q.lines),
+            items_total: q.items_total,
+            shipping_total: q.shipping_total,
+            service_fee: q.service_fee,
+            insurance_total: q.insurance_total,
+            total: q.total,
+            payment_method: q.payment_method,
+            shipping_country: q.shipping_country.clone(),
+            expires_at: q.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartView {
+    pub seller_id: String,
+    pub status: PartStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
+    pub refunded: Money,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    pub intent_id: Option<String>,
+    pub status: &'static str,
+    pub method: PaymentMethod,
+    pub due: Timestamp,
+}
+
+/// An order as its buyer and admins see it; a seller sees only its own lines and part.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    pub id: String,
+    pub status: OrderStatus,
+    pub quote_id: String,
+    pub lines: Vec<QuoteLineView>,
+    pub parts: Vec<PartView>,
+    pub items_total: Money,
+    pub shipping_total: Money,
+    pub service_fee: Money,
+    pub insurance_total: Money,
+    pub total: Money,
+    pub payment: PaymentView,
+    pub shipping_country: String,
+    pub created_at: Timestamp,
+}
+
+impl OrderView {
+    /// The whole order, or with `seller` only that seller's lines and part.
+    pub fn of(order: &Order, seller: Option<&str>) -> OrderView {
+        let mine = |id: &str| seller.is_none_or(|s| s == id);
+        let lines: Vec<_> = order.lines.iter().filter(|l| mine(&l.seller_id)).cloned().collect();
+        OrderView {
+            id: order.id.clone(),
+            status: order.status,
+            quote_id: order.quote_id.clone(),
+            lines: line_views(&lines),
+            parts: order
+                .parts
+                .iter()
+                .filter(|p| mine(&p.seller_id))
+                .map(|p| PartView {
+                    seller_id: p.seller_id.clone(),
+                    status: p.status,
+                    shipment: p.shipment.clone(),
+                    refunded: Money::new(p.refunded_minor, order.currency),
+                })
+                .collect(),
+            items_total: order.items_total,
+            shipping_total: order.shipping_total,
+            service_fee: order.service_fee,
+            insurance_total: order.insurance_total,
+            total: order.total,
+            payment: PaymentView {
+                intent_id: order.payment_intent.clone(),
+                status: match order.status {
+                    OrderStatus::AwaitingPayment => "requires_payment",
+                    OrderStatus::Paid => "succeeded",
+                    OrderStatus::Cancelled => "cancelled",
+                },
+                method: order.payment_method,
+                due: order.payment_due,
+            },
+            shipping_country: order.shipping_country.clone(),
+            created_at: order.created_at,
+        }
+    }
+}
