@@ -378,12 +378,24 @@ async fn refunds_and_cancellations(app: &App) {
     );
     pay(app, placed.body["payment"]["intentId"].as_str().expect("an intent"), "succeed").await;
 
-    // Lyon's part: 2 × 349.00 + 4.99 = 702.99.
+    // Two refunds at once that together exceed the part: one goes through, on both sides.
+    let intent = placed.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
+    let (refunds, lyon) = (format!("{path}/refunds"), app.lyon());
+    let first = app.call("POST", &refunds, Some(&lyon), Some(refund("400.00")));
+    let second = app.call("POST", &refunds, Some(&lyon), Some(refund("400.00")));
+    let (first, second) = tokio::join!(first, second);
+    let mut statuses = [first.status, second.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{first:?} {second:?}");
+    let sandbox = sandbox_payments::SandboxPayments::new(app.runner.ports.table.clone(), Vec::new());
+    assert_eq!(sandbox.refunded(&intent).await, Ok(40_000), "the provider refunded what the order records");
+
+    // Lyon's part: 2 × 349.00 + 4.99 = 702.99, of which 400.00 is refunded.
     assert_eq!(
         app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("100.00"))).await.status,
         201
     );
-    let too_much = app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("603.00"))).await;
+    let too_much = app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("203.00"))).await;
     assert_eq!((too_much.status, too_much.code()), (409, "refund_exceeds_payment"));
     assert_eq!(
         app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("-1.00"))).await.status,
@@ -393,7 +405,7 @@ async fn refunds_and_cancellations(app: &App) {
         app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("0.001"))).await.status,
         422
     );
-    let rest = app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("602.99"))).await;
+    let rest = app.call("POST", &format!("{path}/refunds"), Some(&app.lyon()), Some(refund("202.99"))).await;
     assert_eq!(rest.body["parts"][0]["refunded"]["amount"], "702.99", "{rest:?}");
     assert_eq!(
         app.call("POST", &format!("{path}/refunds"), Some(&app.admin()), Some(refund("1.00"))).await.fields(),

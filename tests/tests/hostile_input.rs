@@ -116,6 +116,28 @@ proptest! {
     }
 
     #[test]
+    fn quotes_and_orders_from_any_body(body in any_json()) {
+        runtime().block_on(async {
+            let app = App::embedded().await;
+            for path in ["/quotes", "/orders"] {
+                let reply = app.call("POST", path, Some(&app.buyer()), Some(body.clone())).await;
+                assert!(matches!(reply.status, 400 | 404 | 422), "{path} {body} → {reply:?}");
+            }
+        });
+    }
+
+    #[test]
+    fn webhooks_from_any_body(body in any_json(), signature in ".{0,80}") {
+        runtime().block_on(async {
+            let app = App::embedded().await;
+            let signature: String = signature.chars().filter(|c| c.is_ascii_graphic()).collect();
+            let headers = [("content-type", "application/json"), ("provider-signature", signature.as_str())];
+            let reply = app.send("POST", "/payments/webhook", None, Some(&body.to_string()), &headers).await;
+            assert_eq!(reply.status, 400, "{body} → {reply:?}");
+        });
+    }
+
+    #[test]
     fn paths_and_queries_from_any_text(id in prop_oneof![".{0,40}", "[a-z_]{1000,3000}"], query in "[a-zA-Z=&%0-9]{0,30}") {
         runtime().block_on(async {
             let app = App::embedded().await;

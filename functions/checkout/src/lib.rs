@@ -108,10 +108,11 @@ async fn place_order(State(ports): State<Ports>, caller: Caller, Json(body): Jso
     let quote = own_quote(&ports, &caller, &body.quote_id).await?;
     let now = ports.clock.now();
     let orders = Orders::new(ports.table.as_ref());
-    if let Some(existing) = orders.get(&marketplace::order::order_id(&quote.id)).await? {
-        return answer(&ports, &existing, StatusCode::OK).await;
-    }
     if quote.is_expired(now) {
+        // A retry of an order placed before the quote expired still finds that order.
+        if let Some(existing) = orders.get(&marketplace::order::order_id(&quote.id)).await? {
+            return answer(&ports, &existing, StatusCode::OK).await;
+        }
         return Err(stale(&ports, &quote, "quote_expired", "the quote expired; here is a fresh one").await);
     }
     let fee_now = Pricing::default()

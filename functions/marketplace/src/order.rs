@@ -300,6 +300,16 @@ impl Order {
         Ok(order)
     }
 
+    /// Takes back a refund the provider refused: it was recorded before it was sent, so that
+    /// concurrent refunds can never add up to more than was paid.
+    pub fn unrefund(&self, seller_id: &str, amount: Money) -> Order {
+        let mut order = self.next();
+        if let Some(part) = order.parts.iter_mut().find(|p| p.seller_id == seller_id) {
+            part.refunded_minor = (part.refunded_minor - amount.amount_minor).max(0);
+        }
+        order
+    }
+
     /// Whether a help request can still be opened on `seller_id`'s part: delivered, and within
     /// the warranty of its lines (months from delivery).
     pub fn within_warranty(&self, seller_id: &str, warranty_months: u32, now: Timestamp) -> bool {

@@ -176,48 +176,70 @@ async fn deliver(
     transition(&ports, &order, &seller, "order.delivered", after, vec![]).await
 }
 
-/// Sends a refund to the provider, then records it on the order. The refund's id is fixed by
-/// the order's version, so a retried request refunds once; if the order changes between the
-/// two steps the record is applied again to the fresh order, since the money has moved.
-async fn refund_and_record(
+/// Writes `apply(order)` over the order, reading it again if it changed meanwhile.
+async fn record(
     ports: &Ports,
-    order: Order,
-    seller: &str,
-    amount: Money,
+    mut order: Order,
     apply: impl Fn(&Order) -> std::result::Result<(Order, Vec<TxOp>), marketplace::Error>,
-    kind: &str,
-) -> Result<Json<OrderView>> {
-    let (mut after, mut also) = apply(&order)?;
-    let refund_id = format!("rf_{}_{}", order.id.trim_start_matches("ord_"), order.version);
-    if amount.amount_minor > 0 {
-        let intent =
-            order.payment_intent.clone().ok_or_else(|| Problem::conflict("not_paid", "the order was never paid"))?;
-        ports.payments.refund(&intent, &refund_id, amount.amount_minor, amount.currency.code()).await.map_err(|e| {
-            match e {
-                ports::PaymentError::Refused(reason) => Problem::conflict("refund_refused", reason),
-                other => Problem::unavailable(other),
-            }
-        })?;
-    }
+) -> Result<Order> {
     let orders = Orders::new(ports.table.as_ref());
-    let mut current = order;
     for _ in 0..3 {
-        match orders.transition(&current, &after, also.clone()).await {
-            Ok(()) => {
-                let mut event = OrderEvent::new(kind, &current.id, Some(seller));
-                event.refund_id = Some(refund_id.clone());
-                event.amount_minor = Some(amount.amount_minor);
-                store::events::announce(ports.queue.as_ref(), &event).await?;
-                return Ok(Json(OrderView::of(&after, Some(seller))));
-            }
+        let (after, also) = apply(&order)?;
+        match orders.transition(&order, &after, also).await {
+            Ok(()) => return Ok(after),
             Err(TableError::TransactionCanceled { failed }) if failed.contains(&0) => {
-                current = load(ports, &current.id).await?;
-                (after, also) = apply(&current)?;
+                order = load(ports, &order.id).await?
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Problem::unavailable("the order kept changing while a refund was recorded"))
+    Err(Problem::unavailable("the order kept changing"))
+}
+
+/// Records a refund on the order first, so that concurrent refunds can never add up to more
+/// than was paid, then sends it to the provider under its own id. A refusal takes the record
+/// back; an unknown outcome leaves it recorded (503 `refund_pending`) and logged, since the
+/// money may have moved.
+async fn refund_and_record(
+    ports: &Ports,
+    order: Order,
+    seller: &str,
+    apply: impl Fn(&Order) -> std::result::Result<(Order, Vec<TxOp>, Money), marketplace::Error>,
+    kind: &str,
+) -> Result<Json<OrderView>> {
+    let amount = std::sync::Mutex::new(None);
+    let after = record(ports, order, |o| {
+        let (after, also, refund) = apply(o)?;
+        *amount.lock().unwrap_or_else(|p| p.into_inner()) = Some(refund);
+        Ok((after, also))
+    })
+    .await?;
+    let amount = amount.into_inner().unwrap_or_else(|p| p.into_inner()).expect("a recorded refund has an amount");
+    let refund_id = ports.ids.new_id("rf");
+    if amount.amount_minor > 0 {
+        let intent =
+            after.payment_intent.clone().ok_or_else(|| Problem::conflict("not_paid", "the order was never paid"))?;
+        match ports.payments.refund(&intent, &refund_id, amount.amount_minor, amount.currency.code()).await {
+            Ok(()) => {}
+            Err(ports::PaymentError::Refused(reason)) => {
+                record(ports, after, |o| Ok((o.unrefund(seller, amount), vec![]))).await?;
+                return Err(Problem::conflict("refund_refused", reason));
+            }
+            Err(unknown) => {
+                tracing::error!(order_id = %after.id, refund_id, error = %unknown, "refund recorded, provider outcome unknown");
+                return Err(Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "refund_pending",
+                    "the refund is recorded; the provider did not confirm it",
+                ));
+            }
+        }
+    }
+    let mut event = OrderEvent::new(kind, &after.id, Some(seller));
+    event.refund_id = Some(refund_id);
+    event.amount_minor = Some(amount.amount_minor);
+    store::events::announce(ports.queue.as_ref(), &event).await?;
+    Ok(Json(OrderView::of(&after, Some(seller))))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -245,10 +267,10 @@ async fn cancel(
     }
     v.finish(|| ())?;
     let now = ports.clock.now();
-    let (_, amount) = order.cancel_part(&seller, now)?;
-    let apply =
-        |o: &Order| o.cancel_part(&seller, now).map(|(after, _)| (after, Orders::release_part_stock(o, &seller)));
-    refund_and_record(&ports, order, &seller, amount, apply, "order.cancelled").await
+    let apply = |o: &Order| {
+        o.cancel_part(&seller, now).map(|(after, refund)| (after, Orders::release_part_stock(o, &seller), refund))
+    };
+    refund_and_record(&ports, order, &seller, apply, "order.cancelled").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,9 +298,8 @@ async fn refund(
         marketplace::validation::text(&mut v, "reason", reason, 1000);
     }
     let amount = v.finish(|| amount.expect("a bad amount was recorded as a violation"))?;
-    order.refund(&seller, amount)?;
-    let apply = |o: &Order| o.refund(&seller, amount).map(|after| (after, vec![]));
-    let Json(view) = refund_and_record(&ports, order, &seller, amount, apply, "order.refunded").await?;
+    let apply = |o: &Order| o.refund(&seller, amount).map(|after| (after, vec![], amount));
+    let Json(view) = refund_and_record(&ports, order, &seller, apply, "order.refunded").await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

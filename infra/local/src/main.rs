@@ -52,7 +52,7 @@ fn token_secret(data_dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
 fn banner(runner: &Runner, url: &str) -> String {
     let now = runner.now();
     let admin = runner.tokens.issue("admin-dev", &["admin"], None, now);
-    let buyer = runner.tokens.issue("buyer-dev", &["buyer"], None, now);
+    let buyer = runner.tokens.issue(demo::BUYER, &["buyer"], None, now);
     let seller = runner.tokens.issue(demo::LYON_OWNER, &["seller"], Some(demo::SELLER_LYON), now);
     let routes: usize = runner.template.functions.iter().map(|f| f.routes.len()).sum();
     format!(
@@ -75,11 +75,30 @@ Try:
        -d '{{"price":{{"amount":"329.00","currency":"EUR"}}}}'
   curl -s -X POST {url}/sellers/{pending}/verification -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
        -d '{{"decision":"approve"}}'
+
+The buy flow (quote → order → sandbox payment → accept → ship → deliver), ids picked with python3:
+  QUOTE=$(curl -s -X POST {url}/quotes -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' \
+       -d '{{"lines":[{{"offerId":"off_demo_iphone_lyon","quantity":1,"insurance":true}}],"paymentMethod":"card","shippingCountry":"FR"}}' \
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  PLACED=$(curl -s -X POST {url}/orders -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' \
+       -H "Idempotency-Key: $QUOTE" -d "{{\"quoteId\":\"$QUOTE\"}}")
+  ORDER=$(echo "$PLACED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  INTENT=$(echo "$PLACED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["payment"]["intentId"])')
+  curl -s -X POST {url}/_local/payments/$INTENT/succeed
+  curl -s -X POST {url}/orders/$ORDER/acceptance -H "Authorization: Bearer $SELLER"
+  curl -s -X POST {url}/orders/$ORDER/shipment -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \
+       -d '{{"carrier":"Colissimo","tracking":"6A00000000001"}}'
+  curl -s -X POST {url}/orders/$ORDER/delivery -H "Authorization: Bearer $SELLER"
+  curl -s {url}/orders/$ORDER -H "Authorization: Bearer $BUYER"
+
+A paid demo order waits for the Lyon seller: {demo_order}
+  curl -s {url}/orders -H "Authorization: Bearer $SELLER"
   curl -s -X POST {url}/_local/clock -H 'Content-Type: application/json' -d '{{"advance":"P8D"}}'
 "#,
         iphone = demo::IPHONE,
         macbook = demo::MACBOOK,
         lyon = demo::SELLER_LYON,
         pending = demo::SELLER_PENDING,
+        demo_order = demo::IPAD_ORDER,
     )
 }
