@@ -19,7 +19,20 @@ use serde::Deserialize;
 use store::{Offers, Orders, Placed, Quotes, Sellers};
 use views::{OrderView, QuoteView};
 
+/// The pricing configuration: `MARKETPLACE_PRICING` (JSON of `marketplace::checkout::Pricing`:
+/// fee schedules and insurance tables per currency, quote lifetime, shipping days), read once
+/// per process; R-FEE's defaults without it. A configuration that does not parse stops the
+/// function at start-up (`router` reads it), never mid-request, rather than price wrongly.
+pub fn pricing() -> &'static Pricing {
+    static PRICING: std::sync::OnceLock<Pricing> = std::sync::OnceLock::new();
+    PRICING.get_or_init(|| match std::env::var("MARKETPLACE_PRICING") {
+        Ok(json) => serde_json::from_str(&json).expect("MARKETPLACE_PRICING is not a valid pricing configuration"),
+        Err(_) => Pricing::default(),
+    })
+}
+
 pub fn router(ports: Ports) -> Router {
+    pricing();
     let idempotent = || from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
     let routes = Router::new()
         .route("/quotes", post(create_quote).layer(idempotent()))
@@ -44,7 +57,7 @@ async fn price(ports: &Ports, id: String, buyer: &str, cart: &Cart) -> Result<Qu
             Some((offer.clone(), SellerFacts { status: seller.status, country: seller.trader.address.country.clone() }))
         })
         .collect();
-    Ok(marketplace::checkout::price(&Pricing::default(), id, buyer.to_owned(), cart, &facts, ports.clock.now())?)
+    Ok(marketplace::checkout::price(pricing(), id, buyer.to_owned(), cart, &facts, ports.clock.now())?)
 }
 
 async fn create_quote(
@@ -97,7 +110,8 @@ async fn stale(ports: &Ports, quote: &Quote, code: &str, detail: &str) -> Proble
             Ok(()) => problem.with_member("quote", serde_json::to_value(QuoteView::from(&fresh)).unwrap_or_default()),
             Err(e) => e.into(),
         },
-        Err(refused) => problem.with_errors(refused.errors),
+        Err(refused) if refused.status == 422 => problem.with_errors(refused.errors),
+        Err(outage) => outage,
     }
 }
 
@@ -115,11 +129,8 @@ async fn place_order(State(ports): State<Ports>, caller: Caller, Json(body): Jso
         }
         return Err(stale(&ports, &quote, "quote_expired", "the quote expired; here is a fresh one").await);
     }
-    let fee_now = Pricing::default()
-        .fee_schedules
-        .iter()
-        .find(|s| s.currency == quote.currency)
-        .map(|s| s.fee(quote.items_total));
+    let fee_now =
+        pricing().fee_schedules.iter().find(|s| s.currency == quote.currency).map(|s| s.fee(quote.items_total));
     if fee_now != Some(quote.service_fee) {
         return Err(stale(&ports, &quote, "quote_stale", "the service fee changed; here is a fresh quote").await);
     }

@@ -69,9 +69,31 @@ pub struct Part {
     pub delivered_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<Timestamp>,
-    /// Refunded so far on this part, in minor units.
+    /// Refunded (or being refunded) so far on this part, in minor units: the sum of its
+    /// refunds that were not refused.
     #[serde(default)]
     pub refunded_minor: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<Refund>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundState {
+    /// Recorded, not yet confirmed by the provider: resent under the same id until it is.
+    Pending,
+    Sent,
+    Refused,
+}
+
+/// A refund on a seller's part, recorded before it is sent so it is never sent twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    pub id: String,
+    pub amount_minor: i64,
+    pub state: RefundState,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +159,7 @@ impl Order {
                     delivered_at: None,
                     cancelled_at: None,
                     refunded_minor: 0,
+                    refunds: Vec::new(),
                 })
                 .collect(),
             currency: quote.currency,
@@ -251,9 +274,14 @@ impl Order {
         })
     }
 
+    /// The refund `refund_id` of a seller's part, if it was recorded.
+    pub fn refund_of(&self, seller_id: &str, refund_id: &str) -> Option<&Refund> {
+        self.part(seller_id)?.refunds.iter().find(|r| r.id == refund_id)
+    }
+
     /// The seller cancels its part before shipping it: its stock goes back and what the buyer
-    /// paid for it is refunded in full.
-    pub fn cancel_part(&self, seller_id: &str, now: Timestamp) -> Result<(Order, Money), Error> {
+    /// paid for it (less what was refunded already) is refunded, as refund `refund_id`.
+    pub fn cancel_part(&self, seller_id: &str, refund_id: &str, now: Timestamp) -> Result<(Order, Money), Error> {
         let amount = self.part_amount(seller_id);
         let order = self.transition(seller_id, &[PartStatus::ToAccept, PartStatus::Accepted], |p| {
             p.status = PartStatus::Cancelled;
@@ -261,11 +289,12 @@ impl Order {
         })?;
         let refund =
             Money::new(amount.amount_minor - self.part(seller_id).map_or(0, |p| p.refunded_minor), self.currency);
-        order.refund_part(seller_id, refund).map(|o| (o, refund))
+        order.record_refund(seller_id, refund_id, refund, now).map(|o| (o, refund))
     }
 
-    /// Records a refund on a seller's part: never more, in total, than the buyer paid for it.
-    pub fn refund(&self, seller_id: &str, amount: Money) -> Result<Order, Error> {
+    /// Records refund `refund_id` on a seller's part, pending until the provider confirms it:
+    /// never more, in total, than the buyer paid for the part.
+    pub fn refund(&self, seller_id: &str, refund_id: &str, amount: Money, now: Timestamp) -> Result<Order, Error> {
         let part = self
             .part(seller_id)
             .ok_or_else(|| Error::conflict("not_your_order", "the order has no part of this seller"))?;
@@ -277,15 +306,18 @@ impl Order {
             v.add("amount.amount", "must be positive");
             return Err(v.into());
         }
-        self.refund_part(seller_id, amount)
+        self.record_refund(seller_id, refund_id, amount, now)
     }
 
-    fn refund_part(&self, seller_id: &str, amount: Money) -> Result<Order, Error> {
+    fn record_refund(&self, seller_id: &str, refund_id: &str, amount: Money, now: Timestamp) -> Result<Order, Error> {
         let paid = self.part_amount(seller_id);
         let mut v = Violations::new();
         v.check(amount.currency == self.currency, "amount.currency", "must be the order's currency");
         v.check(amount.amount_minor >= 0, "amount.amount", "must not be negative");
         v.finish(|| ())?;
+        if self.refund_of(seller_id, refund_id).is_some() {
+            return Err(Error::conflict("refund_exists", format!("refund {refund_id} is recorded already")));
+        }
         let mut order = self.next();
         let part = order.parts.iter_mut().find(|p| p.seller_id == seller_id).expect("the part was found above");
         let refunded = part.refunded_minor + amount.amount_minor;
@@ -297,17 +329,34 @@ impl Order {
             ));
         }
         part.refunded_minor = refunded;
+        if amount.amount_minor > 0 {
+            part.refunds.push(Refund {
+                id: refund_id.to_owned(),
+                amount_minor: amount.amount_minor,
+                state: RefundState::Pending,
+                created_at: now,
+            });
+        }
         Ok(order)
     }
 
-    /// Takes back a refund the provider refused: it was recorded before it was sent, so that
-    /// concurrent refunds can never add up to more than was paid.
-    pub fn unrefund(&self, seller_id: &str, amount: Money) -> Order {
-        let mut order = self.next();
-        if let Some(part) = order.parts.iter_mut().find(|p| p.seller_id == seller_id) {
-            part.refunded_minor = (part.refunded_minor - amount.amount_minor).max(0);
+    /// The provider's answer about a pending refund: sent, or refused (its amount no longer
+    /// counts as refunded).
+    pub fn settle_refund(&self, seller_id: &str, refund_id: &str, sent: bool) -> Result<Order, Error> {
+        let pending = self.refund_of(seller_id, refund_id).is_some_and(|r| r.state == RefundState::Pending);
+        if !pending {
+            return Err(Error::conflict("refund_not_pending", format!("refund {refund_id} is not pending")));
         }
-        order
+        let mut order = self.next();
+        let part = order.parts.iter_mut().find(|p| p.seller_id == seller_id).expect("the refund's part exists");
+        let refund = part.refunds.iter_mut().find(|r| r.id == refund_id).expect("the refund exists");
+        if sent {
+            refund.state = RefundState::Sent;
+        } else {
+            refund.state = RefundState::Refused;
+            part.refunded_minor -= refund.amount_minor;
+        }
+        Ok(order)
     }
 
     /// Whether a help request can still be opened on `seller_id`'s part: delivered, and within
@@ -403,7 +452,7 @@ mod tests {
         assert!(accepted.accept("sel_phone", now).is_err(), "accepted twice");
         assert!(accepted.accept("sel_other", now).is_err());
         let shipped = accepted.ship("sel_phone", "Colissimo", "6A123", now).expect("shipped");
-        assert!(shipped.cancel_part("sel_phone", now).is_err(), "too late to cancel");
+        assert!(shipped.cancel_part("sel_phone", "rf_c", now).is_err(), "too late to cancel");
         let delivered = shipped.deliver("sel_phone", now).expect("delivered");
         assert_eq!(delivered.version, order.version + 3);
         assert!(Order::place(&quote(), now).accept("sel_phone", now).is_err(), "unpaid");
@@ -413,16 +462,28 @@ mod tests {
     fn refunds_never_exceed_what_was_paid() {
         let order = paid();
         let eur = |m| Money::new(m, Currency::EUR);
-        let once = order.refund("sel_phone", eur(10_000)).expect("partial refund");
-        let twice = once.refund("sel_phone", eur(15_399)).expect("the rest");
+        let now = Timestamp::UNIX_EPOCH;
+        let once = order.refund("sel_phone", "rf_1", eur(10_000), now).expect("partial refund");
+        assert!(matches!(
+            once.refund("sel_phone", "rf_1", eur(1), now),
+            Err(Error::Conflict { code: "refund_exists", .. })
+        ));
+        let twice = once.refund("sel_phone", "rf_2", eur(15_399), now).expect("the rest");
         assert_eq!(twice.part("sel_phone").map(|p| p.refunded_minor), Some(25_399));
         assert!(matches!(
-            twice.refund("sel_phone", eur(1)),
+            twice.refund("sel_phone", "rf_3", eur(1), now),
             Err(Error::Conflict { code: "refund_exceeds_payment", .. })
         ));
-        let (cancelled, refund) = order.cancel_part("sel_tablet", Timestamp::UNIX_EPOCH).expect("cancelled");
+        // A refused refund no longer counts; a sent one cannot be settled again.
+        let refused = twice.settle_refund("sel_phone", "rf_2", false).expect("refused");
+        assert_eq!(refused.part("sel_phone").map(|p| p.refunded_minor), Some(10_000));
+        let sent = refused.settle_refund("sel_phone", "rf_1", true).expect("sent");
+        assert!(sent.settle_refund("sel_phone", "rf_1", true).is_err());
+        assert_eq!(sent.refund_of("sel_phone", "rf_1").map(|r| r.state), Some(RefundState::Sent));
+        let (cancelled, refund) = order.cancel_part("sel_tablet", "rf_c", now).expect("cancelled");
         assert_eq!(refund, eur(8_900 + 1_999));
-        assert!(cancelled.refund("sel_tablet", eur(1)).is_err());
+        assert_eq!(cancelled.refund_of("sel_tablet", "rf_c").map(|r| r.amount_minor), Some(8_900 + 1_999));
+        assert!(cancelled.refund("sel_tablet", "rf_x", eur(1), now).is_err());
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8], now: Timestamp) -> Resul
     Ok(())
 }
 
+/// The events the marketplace acts on; a provider adds types over time, and those are
+/// acknowledged and ignored rather than refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventType {
     #[serde(rename = "payment.succeeded")]
@@ -75,11 +77,13 @@ pub enum EventType {
     PaymentFailed,
     #[serde(rename = "refund.succeeded")]
     RefundSucceeded,
+    #[serde(other)]
+    Other,
 }
 
 /// An event as the provider sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ProviderEvent {
     pub id: String,
     #[serde(rename = "type")]

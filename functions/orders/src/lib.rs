@@ -14,11 +14,11 @@ use axum::routing::{get, post};
 use edge::{Caller, Group, Json, OptionalJson, PageParams, Paged, PathId, Problem, Query, Result};
 use marketplace::help::{HelpRequest, NewHelpRequest};
 use marketplace::money::MoneyInput;
-use marketplace::order::Order;
+use marketplace::order::{Order, RefundState};
 use marketplace::{Money, Violations};
 use ports::{Ports, TableError, TxOp};
 use serde::Deserialize;
-use store::events::OrderEvent;
+use store::events::{OrderEvent, outbox};
 use store::{HelpRequests, Orders};
 use views::OrderView;
 
@@ -125,8 +125,11 @@ async fn transition(
     after: Order,
     also: Vec<TxOp>,
 ) -> Result<Json<OrderView>> {
-    Orders::new(ports.table.as_ref()).transition(order, &after, also).await?;
-    store::events::announce(ports.queue.as_ref(), &OrderEvent::new(kind, &order.id, Some(seller))).await?;
+    let event = OrderEvent::new(kind, &order.id, Some(seller));
+    let mut ops = also;
+    ops.push(outbox::put(&event, ports.clock.now()));
+    Orders::new(ports.table.as_ref()).transition(order, &after, ops).await?;
+    outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
     tracing::info!(order_id = %order.id, seller_id = seller, kind, "order part moved");
     Ok(Json(OrderView::of(&after, Some(seller))))
 }
@@ -164,6 +167,8 @@ async fn ship(
     transition(&ports, &order, &seller, "order.shipped", after, vec![]).await
 }
 
+/// The seller (or an admin) marks its part delivered; the buyer may confirm receipt too,
+/// naming the seller, so the warranty does not wait on a seller who never reports delivery.
 async fn deliver(
     State(ports): State<Ports>,
     caller: Caller,
@@ -171,7 +176,14 @@ async fn deliver(
     OptionalJson(body): OptionalJson<Acting>,
 ) -> Result<Json<OrderView>> {
     let order = load(&ports, &id).await?;
-    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let own_buyer = caller.user().is_some_and(|u| u.is(Group::Buyer) && u.sub == order.buyer);
+    let seller = match body.seller_id {
+        Some(named) if own_buyer => {
+            order.part(&named).ok_or_else(|| Problem::not_found("order"))?;
+            named
+        }
+        named => acting_seller(&caller, &order, named)?,
+    };
     let after = order.deliver(&seller, ports.clock.now())?;
     transition(&ports, &order, &seller, "order.delivered", after, vec![]).await
 }
@@ -196,50 +208,77 @@ async fn record(
     Err(Problem::unavailable("the order kept changing"))
 }
 
-/// Records a refund on the order first, so that concurrent refunds can never add up to more
-/// than was paid, then sends it to the provider under its own id. A refusal takes the record
-/// back; an unknown outcome leaves it recorded (503 `refund_pending`) and logged, since the
-/// money may have moved.
-async fn refund_and_record(
+/// Carries refund `refund_id` of `seller`'s part through: recorded with `apply` (unless an
+/// earlier attempt recorded it), sent to the provider under its own id while pending, and
+/// marked with the provider's answer. Recording first means concurrent refunds never add up
+/// to more than was paid; the fixed id means a retried request resumes where the last attempt
+/// stopped and never refunds twice. An unknown outcome leaves the refund pending (503
+/// `refund_pending`): retrying the request sends it again under the same id.
+async fn carry_refund(
     ports: &Ports,
     order: Order,
     seller: &str,
-    apply: impl Fn(&Order) -> std::result::Result<(Order, Vec<TxOp>, Money), marketplace::Error>,
+    refund_id: &str,
+    apply: impl Fn(&Order) -> std::result::Result<(Order, Vec<TxOp>), marketplace::Error>,
     kind: &str,
 ) -> Result<Json<OrderView>> {
-    let amount = std::sync::Mutex::new(None);
-    let after = record(ports, order, |o| {
-        let (after, also, refund) = apply(o)?;
-        *amount.lock().unwrap_or_else(|p| p.into_inner()) = Some(refund);
-        Ok((after, also))
-    })
-    .await?;
-    let amount = amount.into_inner().unwrap_or_else(|p| p.into_inner()).expect("a recorded refund has an amount");
-    let refund_id = ports.ids.new_id("rf");
-    if amount.amount_minor > 0 {
-        let intent =
-            after.payment_intent.clone().ok_or_else(|| Problem::conflict("not_paid", "the order was never paid"))?;
-        match ports.payments.refund(&intent, &refund_id, amount.amount_minor, amount.currency.code()).await {
-            Ok(()) => {}
-            Err(ports::PaymentError::Refused(reason)) => {
-                record(ports, after, |o| Ok((o.unrefund(seller, amount), vec![]))).await?;
-                return Err(Problem::conflict("refund_refused", reason));
-            }
-            Err(unknown) => {
-                tracing::error!(order_id = %after.id, refund_id, error = %unknown, "refund recorded, provider outcome unknown");
-                return Err(Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "refund_pending",
-                    "the refund is recorded; the provider did not confirm it",
-                ));
+    let mut order = order;
+    let order_id = order.id.clone();
+    let event = |amount_minor: i64| OrderEvent {
+        refund_id: Some(refund_id.to_owned()),
+        amount_minor: Some(amount_minor),
+        ..OrderEvent::new(kind, &order_id, Some(seller))
+    };
+    if order.refund_of(seller, refund_id).is_none() {
+        let now = ports.clock.now();
+        // The change is announced from the outbox, written in the same transaction.
+        order = record(ports, order, |o| {
+            let (after, mut also) = apply(o)?;
+            let amount = after.refund_of(seller, refund_id).map_or(0, |r| r.amount_minor);
+            also.push(outbox::put(&event(amount), now));
+            Ok((after, also))
+        })
+        .await?;
+    }
+    let recorded = order.refund_of(seller, refund_id).map_or(0, |r| r.amount_minor);
+    outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event(recorded)).await;
+    let settle = |sent: bool| {
+        move |o: &Order| match o.settle_refund(seller, refund_id, sent) {
+            Ok(after) => Ok((after, vec![])),
+            // Settled meanwhile by a concurrent retry: nothing left to write.
+            Err(_) => Ok((o.clone(), vec![])),
+        }
+    };
+    match order.refund_of(seller, refund_id).cloned() {
+        None => {}
+        Some(refund) => {
+            if refund.state == RefundState::Pending {
+                let intent = order
+                    .payment_intent
+                    .clone()
+                    .ok_or_else(|| Problem::conflict("not_paid", "the order was never paid"))?;
+                let sent = ports.payments.refund(&intent, refund_id, refund.amount_minor, order.currency.code()).await;
+                match sent {
+                    Ok(()) => order = record(ports, order, settle(true)).await?,
+                    Err(ports::PaymentError::Refused(reason)) => {
+                        record(ports, order, settle(false)).await?;
+                        return Err(Problem::conflict("refund_refused", reason));
+                    }
+                    Err(unknown) => {
+                        tracing::error!(order_id = %order.id, refund_id, error = %unknown, "refund recorded, provider outcome unknown");
+                        return Err(Problem::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "refund_pending",
+                            "the refund is recorded but the provider did not confirm it; retry the request",
+                        ));
+                    }
+                }
+            } else if refund.state == RefundState::Refused {
+                return Err(Problem::conflict("refund_refused", "the provider refused this refund"));
             }
         }
     }
-    let mut event = OrderEvent::new(kind, &after.id, Some(seller));
-    event.refund_id = Some(refund_id);
-    event.amount_minor = Some(amount.amount_minor);
-    store::events::announce(ports.queue.as_ref(), &event).await?;
-    Ok(Json(OrderView::of(&after, Some(seller))))
+    Ok(Json(OrderView::of(&order, Some(seller))))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -267,10 +306,12 @@ async fn cancel(
     }
     v.finish(|| ())?;
     let now = ports.clock.now();
+    // One cancellation per part, so its refund's id is the part's.
+    let refund_id = format!("rf_cancel_{seller}");
     let apply = |o: &Order| {
-        o.cancel_part(&seller, now).map(|(after, refund)| (after, Orders::release_part_stock(o, &seller), refund))
+        o.cancel_part(&seller, &refund_id, now).map(|(after, _)| (after, Orders::release_part_stock(o, &seller)))
     };
-    refund_and_record(&ports, order, &seller, apply, "order.cancelled").await
+    carry_refund(&ports, order, &seller, &refund_id, apply, "order.cancelled").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +328,7 @@ async fn refund(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
+    headers: axum::http::HeaderMap,
     Json(body): Json<RefundBody>,
 ) -> Result<(StatusCode, Json<OrderView>)> {
     let order = load(&ports, &id).await?;
@@ -298,8 +340,15 @@ async fn refund(
         marketplace::validation::text(&mut v, "reason", reason, 1000);
     }
     let amount = v.finish(|| amount.expect("a bad amount was recorded as a violation"))?;
-    let apply = |o: &Order| o.refund(&seller, amount).map(|after| (after, vec![], amount));
-    let Json(view) = refund_and_record(&ports, order, &seller, apply, "order.refunded").await?;
+    // The refund's id comes from the request's Idempotency-Key, so a retried request finds
+    // the refund its first attempt recorded.
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        Problem::bad_request("idempotency_key_required", "a refund moves money: send an Idempotency-Key")
+    })?;
+    let refund_id = format!("rf_{}", &digest(&[order.id.as_bytes(), seller.as_bytes(), key.as_bytes()])[..26]);
+    let now = ports.clock.now();
+    let apply = |o: &Order| o.refund(&seller, &refund_id, amount, now).map(|after| (after, vec![]));
+    let Json(view) = carry_refund(&ports, order, &seller, &refund_id, apply, "order.refunded").await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -315,12 +364,9 @@ async fn ask_for_help(
         return Err(Problem::not_found("order"));
     }
     let request = body.open(&order, ports.ids.new_id("help"), ports.clock.now())?;
-    HelpRequests::new(ports.table.as_ref()).create(&request).await?;
-    store::events::announce(
-        ports.queue.as_ref(),
-        &OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id)),
-    )
-    .await?;
+    let event = OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id));
+    HelpRequests::new(ports.table.as_ref()).create(&request, vec![outbox::put(&event, ports.clock.now())]).await?;
+    outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
     Ok((StatusCode::CREATED, Json(request)))
 }
 
@@ -360,4 +406,15 @@ async fn seller_help_requests(
     }
     let (found, next) = HelpRequests::new(ports.table.as_ref()).of_seller(&id, page.limit, page.cursor).await?;
     Ok(Json(Paged::new(found, next)))
+}
+
+/// A hex SHA-256 of the parts, each length-prefixed.
+fn digest(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -14,17 +14,20 @@ use axum::{Extension, Router};
 use edge::{Json, Problem, Result};
 use marketplace::order::{Order, OrderStatus};
 use marketplace::payments::{EventType, ProviderEvent, SignatureError, verify};
-use ports::{Ports, TableError};
+use ports::{PaymentError, Ports, TableError};
 use serde::Serialize;
 use store::Orders;
-use store::events::OrderEvent;
+use store::events::{OrderEvent, outbox};
 
 pub const SIGNATURE_HEADER: &str = "provider-signature";
 
 #[derive(Clone)]
 struct Secret(Arc<Vec<u8>>);
 
+/// The webhook router. Without a secret every signature would be forgeable, so an empty one
+/// stops the function at start-up.
 pub fn router(ports: Ports, webhook_secret: Vec<u8>) -> Router {
+    assert!(!webhook_secret.is_empty(), "PAYMENT_WEBHOOK_SECRET is not set: webhooks cannot be verified");
     let routes = Router::new().route("/payments/webhook", post(receive));
     edge::finish(routes, ports).layer(Extension(Secret(Arc::new(webhook_secret))))
 }
@@ -58,6 +61,7 @@ async fn receive(
         EventType::PaymentFailed => payment_failed(&ports, &event).await?,
         // Refunds are recorded when they are asked for; the provider's confirmation is noted.
         EventType::RefundSucceeded => "noted",
+        EventType::Other => "ignored",
     };
     tracing::info!(event_id = %event.id, order_id = %event.order_id, outcome, "webhook processed");
     Ok(Json(Receipt { event_id: event.id, outcome }))
@@ -74,8 +78,9 @@ async fn order_of(ports: &Ports, event: &ProviderEvent) -> Result<Order> {
     })
 }
 
-async fn announce(ports: &Ports, event: &OrderEvent) -> Result<()> {
-    Ok(store::events::announce(ports.queue.as_ref(), event).await?)
+/// Sends an event now (its outbox entry, if any, is cleared; the relay sends what fails).
+async fn announce(ports: &Ports, event: &OrderEvent) {
+    outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), event).await;
 }
 
 /// A write that lost a race with another change of the order: the provider retries.
@@ -86,42 +91,70 @@ fn retry_later(e: TableError) -> Problem {
     }
 }
 
+/// Gives back a payment the marketplace must not keep: it came after the order was cancelled,
+/// for another amount than the order's, or under a second intent for an order already paid.
+/// The refund's id comes from the intent, so a replayed event refunds once.
+async fn refund_stray(
+    ports: &Ports,
+    order: &Order,
+    event: &ProviderEvent,
+    outcome: &'static str,
+) -> Result<&'static str> {
+    let refund_id = format!("rf_stray_{}", event.intent_id);
+    let refunded = ports
+        .payments
+        .refund(&event.intent_id, &refund_id, event.amount.amount_minor, event.amount.currency.code())
+        .await;
+    match refunded {
+        Ok(()) => {
+            tracing::error!(order_id = %order.id, intent_id = %event.intent_id, outcome, "payment refunded in full");
+            Ok(outcome)
+        }
+        // The provider will not refund what it reported paid: acknowledge (a retry would not
+        // change its mind) and leave it to a person.
+        Err(PaymentError::Refused(reason)) => {
+            tracing::error!(order_id = %order.id, intent_id = %event.intent_id, %reason, "stray payment could not be refunded");
+            Ok("stray_refund_refused")
+        }
+        Err(unavailable) => Err(Problem::unavailable(unavailable)),
+    }
+}
+
 async fn payment_succeeded(ports: &Ports, event: &ProviderEvent) -> Result<&'static str> {
     let order = order_of(ports, event).await?;
     let orders = Orders::new(ports.table.as_ref());
     let now = ports.clock.now();
     match order.status {
         OrderStatus::AwaitingPayment => {
-            let paid = order.pay(&event.intent_id, event.amount, now).inspect_err(
-                |e| tracing::error!(order_id = %order.id, error = %e, "payment does not match the order"),
-            )?;
-            let ops = vec![Orders::clear_payment_due(&order), Orders::provider_event(&event.id, now)];
+            let Ok(paid) = order.pay(&event.intent_id, event.amount, now) else {
+                return refund_stray(ports, &order, event, "refunded_amount_mismatch").await;
+            };
+            let paid_event = OrderEvent::new("order.paid", &order.id, None);
+            let ops = vec![
+                Orders::clear_payment_due(&order),
+                Orders::provider_event(&event.id, now),
+                outbox::put(&paid_event, now),
+            ];
             match orders.transition(&order, &paid, ops).await {
                 Ok(()) => {}
                 // This very event was applied before.
                 Err(TableError::TransactionCanceled { failed }) if failed.contains(&2) => {}
                 Err(e) => return Err(retry_later(e)),
             }
-            announce(ports, &OrderEvent::new("order.paid", &order.id, None)).await?;
+            announce(ports, &paid_event).await;
             Ok("paid")
+        }
+        OrderStatus::Paid if order.payment_intent.as_deref() != Some(event.intent_id.as_str()) => {
+            refund_stray(ports, &order, event, "refunded_duplicate_payment").await
         }
         // Already paid: announce again (consumers are idempotent) in case the first announce
         // was lost, and change nothing.
         OrderStatus::Paid => {
-            announce(ports, &OrderEvent::new("order.paid", &order.id, None)).await?;
+            announce(ports, &OrderEvent::new("order.paid", &order.id, None)).await;
             Ok("already_paid")
         }
-        // The money came after the order was cancelled for want of it: give it all back.
-        OrderStatus::Cancelled => {
-            let refund_id = format!("rf_late_{}", event.intent_id);
-            ports
-                .payments
-                .refund(&event.intent_id, &refund_id, event.amount.amount_minor, event.amount.currency.code())
-                .await
-                .map_err(Problem::unavailable)?;
-            tracing::warn!(order_id = %order.id, "payment after cancellation refunded");
-            Ok("refunded_late_payment")
-        }
+        // The money came after the order was cancelled for want of it.
+        OrderStatus::Cancelled => refund_stray(ports, &order, event, "refunded_late_payment").await,
     }
 }
 
@@ -129,11 +162,17 @@ async fn payment_failed(ports: &Ports, event: &ProviderEvent) -> Result<&'static
     let order = order_of(ports, event).await?;
     let now = ports.clock.now();
     let orders = Orders::new(ports.table.as_ref());
-    let record = Orders::provider_event(&event.id, now);
-    match orders.cancel_unpaid(&order, now, vec![record]).await {
+    let cancelled = OrderEvent::new("order.cancelled", &order.id, None);
+    let ops = vec![Orders::provider_event(&event.id, now), outbox::put(&cancelled, now)];
+    match orders.cancel_unpaid(&order, now, ops).await {
         Ok(Some(_)) => {
-            announce(ports, &OrderEvent::new("order.cancelled", &order.id, None)).await?;
+            announce(ports, &cancelled).await;
             Ok("cancelled")
+        }
+        // Cancelled already (a replay): announce again in case the first announce was lost.
+        Ok(None) if order.status == OrderStatus::Cancelled => {
+            announce(ports, &cancelled).await;
+            Ok("already_cancelled")
         }
         Ok(None) => Ok("ignored"),
         Err(e) => Err(retry_later(e)),

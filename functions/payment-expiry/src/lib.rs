@@ -6,7 +6,7 @@
 use ports::Ports;
 use serde::Serialize;
 use store::Orders;
-use store::events::OrderEvent;
+use store::events::{OrderEvent, outbox};
 
 /// Orders handled per run; the next run takes the rest.
 pub const BATCH: u32 = 100;
@@ -22,22 +22,36 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, String> {
     let orders = Orders::new(ports.table.as_ref());
     let overdue = orders.payments_overdue(now, BATCH).await.map_err(|e| e.to_string())?;
     let mut cancelled = 0;
+    // One order's trouble never stops the others; what fails is retried at the next run.
     for order_id in overdue {
-        let Some(order) = orders.get(&order_id).await.map_err(|e| e.to_string())? else { continue };
-        match orders.cancel_unpaid(&order, now, vec![]).await {
+        let order = match orders.get(&order_id).await {
+            Ok(order) => order,
+            Err(e) => {
+                tracing::warn!(order_id, error = %e, "will retry at the next run");
+                continue;
+            }
+        };
+        let Some(order) = order else {
+            clear_marker(ports, &order_id).await;
+            continue;
+        };
+        let event = OrderEvent::new("order.cancelled", &order.id, None);
+        match orders.cancel_unpaid(&order, now, vec![outbox::put(&event, now)]).await {
             Ok(Some(_)) => {
                 cancelled += 1;
-                store::events::announce(ports.queue.as_ref(), &OrderEvent::new("order.cancelled", &order.id, None))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
             }
             // Paid or cancelled meanwhile: only the marker is left to clear.
-            Ok(None) => {
-                ports.table.transact(vec![Orders::clear_payment_due(&order)]).await.map_err(|e| e.to_string())?;
-            }
-            Err(e) => tracing::warn!(order_id = %order.id, error = %e, "will retry at the next run"),
+            Ok(None) => clear_marker(ports, &order_id).await,
+            Err(e) => tracing::warn!(order_id, error = %e, "will retry at the next run"),
         }
     }
     tracing::info!(cancelled, "payment sweep done");
     Ok(Swept { cancelled })
+}
+
+async fn clear_marker(ports: &Ports, order_id: &str) {
+    if let Err(e) = ports.table.delete(&store::keys::payment_due(order_id), None).await {
+        tracing::warn!(order_id, error = %e, "will retry at the next run");
+    }
 }

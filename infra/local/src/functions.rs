@@ -34,18 +34,12 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
         "CheckoutFunction" => http(checkout::router(ports.clone())),
         "OrdersFunction" => http(orders::router(ports.clone())),
         "PaymentEventsFunction" => http(payment_events::router(ports.clone(), webhook_secret.to_vec())),
-        "PaymentExpiryFunction" => {
-            let ports = ports.clone();
-            let job: Job = Arc::new(move || {
-                let ports = ports.clone();
-                Box::pin(async move {
-                    payment_expiry::sweep(&ports)
-                        .await
-                        .map(|swept| format!("cancelled {} unpaid orders", swept.cancelled))
-                })
-            });
-            Some(Hosted { job: Some(job), ..Hosted::default() })
-        }
+        "PaymentExpiryFunction" => job(ports, |ports| async move {
+            payment_expiry::sweep(&ports).await.map(|swept| format!("cancelled {} unpaid orders", swept.cancelled))
+        }),
+        "EventRelayFunction" => job(ports, |ports| async move {
+            event_relay::relay(&ports).await.map(|relayed| format!("relayed {} events", relayed.sent))
+        }),
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {
@@ -56,4 +50,15 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
         }
         _ => None,
     }
+}
+
+/// A scheduled function: each run gets the ports and reports what it did.
+fn job<F, Fut>(ports: &Ports, run: F) -> Option<Hosted>
+where
+    F: Fn(Ports) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<String, String>> + Send + 'static,
+{
+    let ports = ports.clone();
+    let job: Job = Arc::new(move || Box::pin(run(ports.clone())));
+    Some(Hosted { job: Some(job), ..Hosted::default() })
 }

@@ -67,7 +67,64 @@ impl OrderEvent {
     }
 }
 
-/// Sends an order event on the order-events queue.
-pub async fn announce(queue: &dyn ports::Queue, event: &OrderEvent) -> Result<(), ports::QueueError> {
-    queue.send(ORDER_EVENTS, &event.to_json(), std::time::Duration::ZERO, Some(&event.dedup_id())).await
+/// The outbox: an event written in the same transaction as the change it announces, so the
+/// change is never made without its event. `flush` sends it at once; the `event-relay`
+/// schedule sends whatever a failed flush left behind. Consumers read the order's current
+/// state and so do not mind receiving an event twice.
+pub mod outbox {
+    use jiff::Timestamp;
+    use ports::{Index, Query, Queue, Table, TableError, TxOp, Value};
+
+    use super::{ORDER_EVENTS, OrderEvent};
+
+    const PK: &str = "OUTBOX";
+
+    fn key(event: &OrderEvent) -> ports::Key {
+        ports::Key::new(format!("OUTBOX#{}", event.dedup_id()), "EVENT")
+    }
+
+    /// The write that puts `event` in the outbox, for the transaction of its change.
+    pub fn put(event: &OrderEvent, now: Timestamp) -> TxOp {
+        let mut item = key(event).to_item();
+        item.insert("kind".into(), Value::from("outbox_event"));
+        item.insert("body".into(), Value::from(event.to_json()));
+        item.insert("dedupId".into(), Value::from(event.dedup_id()));
+        item.insert("gsi2pk".into(), Value::from(PK));
+        item.insert("gsi2sk".into(), Value::from(format!("{}#{}", now.as_millisecond(), event.dedup_id())));
+        TxOp::Put { item, condition: None }
+    }
+
+    /// Sends a committed event and clears it from the outbox. A failure is only logged: the
+    /// relay sends it later.
+    pub async fn flush(queue: &dyn Queue, table: &dyn Table, event: &OrderEvent) {
+        let sent = queue.send(ORDER_EVENTS, &event.to_json(), std::time::Duration::ZERO, Some(&event.dedup_id())).await;
+        let cleared = match sent {
+            Ok(()) => table.delete(&key(event), None).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = cleared {
+            tracing::warn!(event = %event.dedup_id(), %error, "event left in the outbox for the relay");
+        }
+    }
+
+    /// Sends up to `limit` events left in the outbox, oldest first; returns how many.
+    pub async fn relay(queue: &dyn Queue, table: &dyn Table, limit: u32) -> Result<usize, TableError> {
+        let page = table.query(Query::new(Index::Gsi2, PK).limit(limit)).await?;
+        let mut sent = 0;
+        for item in &page.items {
+            let (Some(body), Some(dedup)) =
+                (item.get("body").and_then(Value::as_str), item.get("dedupId").and_then(Value::as_str))
+            else {
+                continue;
+            };
+            if queue.send(ORDER_EVENTS, body, std::time::Duration::ZERO, Some(dedup)).await.is_err() {
+                continue;
+            }
+            if let Some(key) = ports::Key::of(item) {
+                table.delete(&key, None).await?;
+            }
+            sent += 1;
+        }
+        Ok(sent)
+    }
 }

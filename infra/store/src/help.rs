@@ -23,8 +23,11 @@ impl<'a> HelpRequests<'a> {
         self.table.get(&keys::help_request(order_id, id)).await?.as_ref().map(record::entity).transpose()
     }
 
-    pub async fn create(&self, request: &HelpRequest) -> Result<(), TableError> {
-        self.table.put(Self::item(request)?, Some(Condition::NotExists)).await
+    /// Stores a new request, with `also` in the same transaction.
+    pub async fn create(&self, request: &HelpRequest, also: Vec<ports::TxOp>) -> Result<(), TableError> {
+        let mut ops = vec![ports::TxOp::Put { item: Self::item(request)?, condition: Some(Condition::NotExists) }];
+        ops.extend(also);
+        self.table.transact(ops).await
     }
 
     /// Writes the answer, unless the request was answered meanwhile.

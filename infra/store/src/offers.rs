@@ -30,8 +30,14 @@ fn offer_item(offer: &Offer, seller: SellerStatus) -> Result<Item, TableError> {
     Ok(item)
 }
 
+/// The offer is as it was read. Orders take and give back stock with atomic additions that
+/// leave `updatedAt` alone, so the stock is compared too: a whole-item write computed from an
+/// older stock would otherwise undo a sale or a release.
 fn unchanged(before: &Offer) -> Result<Condition, TableError> {
-    Ok(Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?))
+    Ok(Condition::And(vec![
+        Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?),
+        Condition::equals("stock", i64::from(before.stock)),
+    ]))
 }
 
 /// The seller is still as it was read. Every offer write carries this check, so an offer's

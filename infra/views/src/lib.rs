@@ -109,8 +109,17 @@ pub struct OrderView {
     pub created_at: Timestamp,
 }
 
+/// A seller's own share of an order amount (its lines), or the whole order's amount.
+fn sum(lines: &[QuoteLine], amount: fn(&QuoteLine) -> Money, whole: Money, seller: Option<&str>) -> Money {
+    match seller {
+        Some(_) => Money::new(lines.iter().map(|l| amount(l).amount_minor).sum(), whole.currency),
+        None => whole,
+    }
+}
+
 impl OrderView {
-    /// The whole order, or with `seller` only that seller's lines and part.
+    /// The whole order, or with `seller` only that seller's lines and part, and amounts: the
+    /// seller does not learn what the buyer spent with others, nor the buyer's service fee.
     pub fn of(order: &Order, seller: Option<&str>) -> OrderView {
         let mine = |id: &str| seller.is_none_or(|s| s == id);
         let lines: Vec<_> = order.lines.iter().filter(|l| mine(&l.seller_id)).cloned().collect();
@@ -130,11 +139,14 @@ impl OrderView {
                     refunded: Money::new(p.refunded_minor, order.currency),
                 })
                 .collect(),
-            items_total: order.items_total,
-            shipping_total: order.shipping_total,
-            service_fee: order.service_fee,
-            insurance_total: order.insurance_total,
-            total: order.total,
+            items_total: sum(&lines, |l| l.items_amount(), order.items_total, seller),
+            shipping_total: sum(&lines, |l| l.shipping_fee, order.shipping_total, seller),
+            service_fee: if seller.is_some() { Money::zero(order.currency) } else { order.service_fee },
+            insurance_total: sum(&lines, |l| l.insurance_premium, order.insurance_total, seller),
+            total: match seller {
+                Some(seller) => order.part_amount(seller),
+                None => order.total,
+            },
             payment: PaymentView {
                 intent_id: order.payment_intent.clone(),
                 status: match order.status {
