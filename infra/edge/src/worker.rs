@@ -35,6 +35,32 @@ pub fn batch_response(failed: Vec<String>) -> SqsBatchResponse {
     response
 }
 
+/// Starts the Lambda runtime for a queue worker: each SQS batch goes to `handle`, which
+/// answers the ids of the messages to retry.
+pub async fn run_sqs<F, Fut>(handle: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Vec<Message>) -> Fut,
+    Fut: Future<Output = Vec<String>>,
+{
+    let handle = &handle;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| on_sqs(event, handle))).await
+}
+
+/// Starts the Lambda runtime for a scheduled job: each schedule event runs `job` once; its
+/// report is the invocation's result, its error the invocation's failure.
+pub async fn run_schedule<F, Fut, T>(job: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+    T: serde::Serialize,
+{
+    let job = &job;
+    lambda_runtime::run(lambda_runtime::service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        job().await.map_err(lambda_runtime::Error::from)
+    }))
+    .await
+}
+
 /// Runs `handle` on an SQS event in Lambda.
 pub async fn on_sqs<F, Fut>(event: LambdaEvent<SqsEvent>, handle: F) -> Result<SqsBatchResponse, lambda_runtime::Error>
 where
