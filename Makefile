@@ -3,7 +3,7 @@ SHELL := bash
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: run test lint unit build clean
+.PHONY: run test lint unit build bench clean
 
 ## Run the whole marketplace on localhost with demo data (embedded storage, no AWS, no Docker).
 run:
@@ -23,6 +23,15 @@ unit: $(VENV)/.test-tools
 ## Build every function for Lambda (arm64, provided.al2023) with SAM, cargo-lambda and zig: no Docker.
 build: $(VENV)/.build-tools
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam build --beta-features
+
+## Cold start, memory and size of every function against a Python peer, DynamoDB requests per
+## operation, and the rules' hot paths: the numbers in docs/benchmarks.md. Not a test.
+bench: $(VENV)/.test-tools $(VENV)/.bench-tools
+	infra/scripts/with-moto.sh infra/bench/run.sh
+
+$(VENV)/.bench-tools: infra/bench/requirements-bench.txt | $(VENV)/bin/pip
+	$(VENV)/bin/pip install -q -r $<
+	touch $@
 
 $(VENV)/bin/pip:
 	$(PYTHON) -m venv $(VENV)

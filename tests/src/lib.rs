@@ -4,6 +4,7 @@
 //! `make test` starts). Without an endpoint those tests say so and pass, unless
 //! `CONTRACT_AWS=required` (set by `make test`) makes a missing endpoint a failure.
 
+pub mod counting;
 pub mod openapi;
 
 /// Runs each case of a suite twice: on the embedded adapter (`embedded`) and on the AWS
@@ -157,8 +158,22 @@ impl App {
     /// On the AWS adapters against the emulator (fresh table, queues and bucket), with the
     /// demo data; `None` without an emulator.
     pub async fn aws() -> Option<App> {
+        let table: Arc<dyn ports::Table> = Arc::new(aws_table().await?);
+        Self::aws_on(table.clone(), table).await
+    }
+
+    /// On the AWS adapters with every DynamoDB request counted; `None` without an emulator.
+    pub async fn aws_counted() -> Option<(App, Arc<counting::CountingTable>)> {
+        let table: Arc<dyn ports::Table> = Arc::new(aws_table().await?);
+        let counter = Arc::new(counting::CountingTable::new(table.clone()));
+        // The sandbox provider's own records are the provider's cost, not the marketplace's.
+        let app = Self::aws_on(counter.clone(), table).await?;
+        counter.take();
+        Some((app, counter))
+    }
+
+    async fn aws_on(table: Arc<dyn ports::Table>, provider_table: Arc<dyn ports::Table>) -> Option<App> {
         let template = local_runner::repository_template().expect("template.yaml parses");
-        let table = aws_table().await?;
         let config = aws_config().await?;
         let sqs = aws_sdk_sqs::Client::new(&config);
         let prefix = format!("{}-", unique("app"));
@@ -168,10 +183,9 @@ impl App {
                 .expect("the emulator creates a queue");
         }
         let clock = Arc::new(MovableClock::default());
-        let table: Arc<dyn ports::Table> = Arc::new(table);
         let secret = local_runner::webhook_secret(TEST_SECRET);
         let ports = ports::Ports {
-            payments: Arc::new(sandbox_payments::SandboxPayments::new(table.clone(), secret)),
+            payments: Arc::new(sandbox_payments::SandboxPayments::new(provider_table, secret)),
             table,
             queue: Arc::new(SqsQueue::new(sqs, prefix)),
             blobs: Arc::new(aws_blobs().await?),
