@@ -25,7 +25,7 @@ kill "$runner"; wait "$runner" 2>/dev/null || true
 
 echo
 echo "## Cold start (${runs} cold starts, ${warm} warm invocations each)"
-.venv/bin/python infra/bench/coldstart.py target/release "$runs" "$warm"
+.venv/bin/python infra/bench/coldstart.py target/release "$runs" "$warm" 2>/dev/null
 
 echo
 echo "## DynamoDB requests per operation"
