@@ -13,6 +13,7 @@ Usage: coldstart.py <binaries dir> <runs> <warm invocations>  (prints a markdown
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -185,11 +186,10 @@ def main():
         "PAYMENT_WEBHOOK_SECRET": "bench-webhook-secret",
         "RUST_LOG": "warn",
     }
-    binary_of = {
-        "SellersFunction": "sellers", "CatalogFunction": "catalog", "OfferVisibilityFunction": "offer-visibility",
-        "CheckoutFunction": "checkout", "OrdersFunction": "orders", "PaymentEventsFunction": "payment-events",
-        "PaymentExpiryFunction": "payment-expiry", "EventRelayFunction": "event-relay",
-    }
+    # Each function's binary, from the template's cargo-lambda metadata: a new function
+    # joins the benchmark with its sample event alone.
+    template = (ROOT / "template.yaml").read_text()
+    binary_of = dict(re.findall(r"^  (\w+):\n    Type: AWS::Serverless::Function\n(?:    .*\n)*?        Binary: ([\w-]+)", template, re.M))
     quote_event = (ROOT / "events/checkout/create-quote.json").read_bytes()
     subjects = [(f"checkout (Rust) — POST /quotes", [str(binaries / "checkout")], quote_event)]
     peer = [sys.executable, "-m", "awslambdaric", "quote.handler"]

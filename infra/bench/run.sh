@@ -9,8 +9,8 @@ echo "## Machine"
 echo "$(date -u +%Y-%m-%d) · $(nproc) cores · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) · $(uname -sr)"
 
 # The release binaries, built as Lambda runs them (this machine's architecture).
-cargo build --release --quiet -p sellers -p catalog -p offer-visibility -p checkout -p orders \
-  -p payment-events -p payment-expiry -p event-relay
+# shellcheck disable=SC2046 # one -p per binary the template names
+cargo build --release --quiet $(sed -n 's/^ *Binary: */-p /p' template.yaml)
 cargo build --quiet -p local-runner --bin marketplace-local
 
 # Provision the emulator and seed the demo data through the local runner's AWS mode.
