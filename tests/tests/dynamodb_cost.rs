@@ -71,6 +71,9 @@ async fn each_operation_stays_within_its_round_trips() {
     assert!(ordering.round_trips() <= 2, "an order is one read of the quote and one transaction: {ordering:?}");
     assert!(quoting.round_trips() <= 3, "a quote is two batched reads and a write: {quoting:?}");
     assert!(webhook.round_trips() <= 3, "a webhook is a read, a transaction and the outbox clear: {webhook:?}");
-    assert!(acceptance.round_trips() <= 3, "a transition is a read, a transaction and the outbox clear: {acceptance:?}");
+    assert!(
+        acceptance.round_trips() <= 3,
+        "a transition is a read, a transaction and the outbox clear: {acceptance:?}"
+    );
     assert!(listing.round_trips() <= 3, "a listing is the product, a page and its sellers: {listing:?}");
 }

@@ -10,6 +10,9 @@ use crate::money::{Currency, Money};
 use crate::offer::PaymentMethod;
 use crate::validation::{Violations, text};
 
+/// Refunds one seller's part can hold: an order is one item, and items have a size limit.
+pub const MAX_REFUNDS_PER_PART: usize = 20;
+
 /// How long a buyer has to pay before the order is cancelled and its stock released.
 pub const PAYMENT_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 
@@ -298,8 +301,16 @@ impl Order {
         let part = self
             .part(seller_id)
             .ok_or_else(|| Error::conflict("not_your_order", "the order has no part of this seller"))?;
-        if self.status != OrderStatus::Paid || part.status == PartStatus::Cancelled {
-            return Err(Error::conflict("invalid_transition", "only a paid, not cancelled part can be refunded"));
+        // A cancelled part can still be refunded: a refused cancellation refund must be
+        // redone somehow, and the limit on the total still holds.
+        if self.status != OrderStatus::Paid {
+            return Err(Error::conflict("invalid_transition", "only a paid order can be refunded"));
+        }
+        if part.refunds.len() >= MAX_REFUNDS_PER_PART {
+            return Err(Error::conflict(
+                "too_many_refunds",
+                format!("a part holds at most {MAX_REFUNDS_PER_PART} refunds"),
+            ));
         }
         if amount.amount_minor <= 0 {
             let mut v = Violations::new();
@@ -320,15 +331,15 @@ impl Order {
         }
         let mut order = self.next();
         let part = order.parts.iter_mut().find(|p| p.seller_id == seller_id).expect("the part was found above");
-        let refunded = part.refunded_minor + amount.amount_minor;
-        if refunded > paid.amount_minor {
-            let left = Money::new(paid.amount_minor - part.refunded_minor, self.currency);
+        let left_minor = paid.amount_minor - part.refunded_minor;
+        if amount.amount_minor > left_minor {
+            let left = Money::new(left_minor, self.currency);
             return Err(Error::conflict(
                 "refund_exceeds_payment",
                 format!("at most {left} is left to refund on this part"),
             ));
         }
-        part.refunded_minor = refunded;
+        part.refunded_minor += amount.amount_minor;
         if amount.amount_minor > 0 {
             part.refunds.push(Refund {
                 id: refund_id.to_owned(),
@@ -483,7 +494,19 @@ mod tests {
         let (cancelled, refund) = order.cancel_part("sel_tablet", "rf_c", now).expect("cancelled");
         assert_eq!(refund, eur(8_900 + 1_999));
         assert_eq!(cancelled.refund_of("sel_tablet", "rf_c").map(|r| r.amount_minor), Some(8_900 + 1_999));
-        assert!(cancelled.refund("sel_tablet", "rf_x", eur(1), now).is_err());
+        assert!(cancelled.refund("sel_tablet", "rf_x", eur(1), now).is_err(), "nothing is left to refund");
+        assert!(matches!(
+            order.refund("sel_phone", "rf_big", eur(i64::MAX), now),
+            Err(Error::Conflict { code: "refund_exceeds_payment", .. })
+        ));
+        let mut many = order.clone();
+        for i in 0..MAX_REFUNDS_PER_PART {
+            many = many.refund("sel_phone", &format!("rf_{i}"), eur(1), now).expect("a small refund");
+        }
+        assert!(matches!(
+            many.refund("sel_phone", "rf_more", eur(1), now),
+            Err(Error::Conflict { code: "too_many_refunds", .. })
+        ));
     }
 
     #[test]

@@ -346,6 +346,13 @@ async fn refund(
         Problem::bad_request("idempotency_key_required", "a refund moves money: send an Idempotency-Key")
     })?;
     let refund_id = format!("rf_{}", &digest(&[order.id.as_bytes(), seller.as_bytes(), key.as_bytes()])[..26]);
+    if order.refund_of(&seller, &refund_id).is_some_and(|r| r.amount_minor != amount.amount_minor) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key named a refund of another amount",
+        ));
+    }
     let now = ports.clock.now();
     let apply = |o: &Order| o.refund(&seller, &refund_id, amount, now).map(|after| (after, vec![]));
     let Json(view) = carry_refund(&ports, order, &seller, &refund_id, apply, "order.refunded").await?;
@@ -364,7 +371,7 @@ async fn ask_for_help(
         return Err(Problem::not_found("order"));
     }
     let request = body.open(&order, ports.ids.new_id("help"), ports.clock.now())?;
-    let event = OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id));
+    let event = OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id)).about(&request.id);
     HelpRequests::new(ports.table.as_ref()).create(&request, vec![outbox::put(&event, ports.clock.now())]).await?;
     outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
     Ok((StatusCode::CREATED, Json(request)))

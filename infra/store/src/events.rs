@@ -38,6 +38,9 @@ pub struct OrderEvent {
     /// For refunds: the refund's id and amount in minor units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_id: Option<String>,
+    /// What else the event is about (a help request's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_minor: Option<i64>,
 }
@@ -49,8 +52,15 @@ impl OrderEvent {
             order_id: order_id.to_owned(),
             seller_id: seller_id.map(str::to_owned),
             refund_id: None,
+            subject_id: None,
             amount_minor: None,
         }
+    }
+
+    /// The same event, about `subject` too.
+    pub fn about(mut self, subject: &str) -> Self {
+        self.subject_id = Some(subject.to_owned());
+        self
     }
 
     pub fn to_json(&self) -> String {
@@ -59,11 +69,17 @@ impl OrderEvent {
 
     /// A deduplication id: the same event about the same thing is the same message.
     pub fn dedup_id(&self) -> String {
-        [Some(self.kind.as_str()), Some(self.order_id.as_str()), self.seller_id.as_deref(), self.refund_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(":")
+        [
+            Some(self.kind.as_str()),
+            Some(self.order_id.as_str()),
+            self.seller_id.as_deref(),
+            self.refund_id.as_deref(),
+            self.subject_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(":")
     }
 }
 

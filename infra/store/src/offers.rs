@@ -2,7 +2,7 @@ use jiff::Timestamp;
 use marketplace::Currency;
 use marketplace::offer::{Offer, RemovalReason};
 use marketplace::seller::{Seller, SellerStatus};
-use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Value};
+use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Update, Value};
 
 use crate::{keys, record};
 
@@ -134,7 +134,16 @@ impl<'a> Offers<'a> {
                     };
                     let after_item = offer_item(&after, seller.status)?;
                     if after != offer || !same_listing(stored, &after_item) {
-                        ops.push(TxOp::Put { item: after_item, condition: Some(unchanged(&offer)?) });
+                        // Only the status and listing attributes change, so stock taken or given
+                        // back by orders meanwhile (atomic additions) is never overwritten.
+                        ops.push(TxOp::Update {
+                            key: keys::offer(&offer.id),
+                            update: status_and_listing(&after_item),
+                            condition: Some(Condition::Equals(
+                                "updatedAt".into(),
+                                record::attribute(&offer, "updatedAt")?,
+                            )),
+                        });
                     }
                 }
                 let count = ops.len();
@@ -157,6 +166,16 @@ impl<'a> Offers<'a> {
             }
         }
     }
+}
+
+/// The update that gives an offer the status and listing keys of `item`, its new form.
+fn status_and_listing(item: &Item) -> Update {
+    ["status", "removalReason", "updatedAt", "gsi1pk", "gsi1sk"].into_iter().fold(Update::new(), |update, name| {
+        match item.get(name) {
+            Some(value) => update.set(name, value.clone()),
+            None => update.remove(name),
+        }
+    })
 }
 
 fn same_listing(a: &Item, b: &Item) -> bool {
