@@ -1,0 +1,116 @@
+//! The logs of a full scenario — onboarding with trader data, offers, a quote, an order, its
+//! payment, the seller's side, a refund, a help request, bad requests — hold no e-mail address,
+//! phone number or IBAN, while they do record the requests.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use acceptance::App;
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn looks_personal(line: &str) -> Option<&'static str> {
+    let words: Vec<&str> = line.split(|c: char| c.is_whitespace() || "\"',;:{}[]()=".contains(c)).collect();
+    for word in words {
+        if let Some((local, domain)) = word.split_once('@')
+            && !local.is_empty()
+            && domain.contains('.')
+        {
+            return Some("an e-mail address");
+        }
+        let digits = word.trim_start_matches('+');
+        if word.starts_with('+') && (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Some("a phone number");
+        }
+        let iban = word.len() >= 15
+            && word.len() <= 34
+            && word[..2].bytes().all(|b| b.is_ascii_uppercase())
+            && word[2..4].bytes().all(|b| b.is_ascii_digit())
+            && word[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+        if iban {
+            return Some("an IBAN");
+        }
+    }
+    None
+}
+
+#[test]
+fn the_detector_finds_what_it_looks_for() {
+    assert_eq!(looks_personal(r#"{"email":"ops@refurb.example"}"#), Some("an e-mail address"));
+    assert_eq!(looks_personal("call +33478000000 now"), Some("a phone number"));
+    assert_eq!(looks_personal("iban FR1420041010050500013M02606"), Some("an IBAN"));
+    assert_eq!(looks_personal(r#"{"route":"/sellers/{id}","status":201,"seller_id":"sel_01m8"}"#), None);
+}
+
+#[tokio::test]
+async fn a_full_scenario_logs_no_personal_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = App::embedded().await;
+    let user = app.token("buyer", "new-trader", None);
+    let application = json!({
+        "legalName": "Seconde Vie SARL",
+        "address": {"line1": "8 rue Sainte-Catherine", "postalCode": "33000", "city": "Bordeaux", "country": "FR"},
+        "phone": "+33556000001", "email": "bonjour@seconde-vie.example",
+        "tradeRegister": {"name": "RCS Bordeaux", "number": "900 000 001"}, "vatId": "FR12900000001",
+        "paymentAccount": {"holder": "Seconde Vie SARL", "iban": "DE89370400440532013000"},
+        "complianceSelfCertified": true
+    });
+    assert_eq!(app.call("POST", "/sellers", Some(&user), Some(application.clone())).await.status, 201);
+    let mut bad = application.clone();
+    bad["email"] = json!("not an email but@close.example");
+    app.call("POST", "/sellers", Some(&app.token("buyer", "careless", None)), Some(bad)).await;
+    app.call("POST", "/sellers", Some(&user), Some(json!({"phone": 33556000001_i64}))).await;
+    let buyer = app.buyer();
+    let quote = app
+        .call("POST", "/quotes", Some(&buyer), Some(json!({"lines": [{"offerId": "off_demo_iphone_lyon", "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"})))
+        .await;
+    let order = app.call("POST", "/orders", Some(&buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
+    let intent = order.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
+    let path = format!("/orders/{}", order.body["id"].as_str().expect("an order"));
+    app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
+    app.call("POST", &format!("{path}/acceptance"), Some(&app.lyon()), None).await;
+    app.call("POST", &format!("{path}/shipment"), Some(&app.lyon()), Some(json!({"carrier": "DHL", "tracking": "1"})))
+        .await;
+    app.call("POST", &format!("{path}/delivery"), Some(&app.lyon()), None).await;
+    app.call("POST", &format!("{path}/help-requests"), Some(&buyer), Some(json!({"offerId": "off_demo_iphone_lyon", "reason": "defective", "message": "Call me on +33600000000 or me@home.example"}))).await;
+    app.send(
+        "POST",
+        "/payments/webhook",
+        None,
+        Some("{}"),
+        &[("content-type", "application/json"), ("provider-signature", "t=1,v1=00")],
+    )
+    .await;
+    app.call("POST", "/sellers/sel_demo_berlin/suspension", Some(&app.admin()), Some(json!({"reason": "audit"}))).await;
+    app.settle().await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap_or_else(|p| p.into_inner()).clone()).expect("UTF-8 logs");
+    let lines: Vec<&str> = logs.lines().collect();
+    assert!(lines.len() >= 15, "the scenario is logged: {} lines", lines.len());
+    assert!(lines.iter().any(|l| l.contains(r#""route":"/sellers""#)), "requests are logged with their route");
+    for line in &lines {
+        assert_eq!(looks_personal(line), None, "personal data in a log line: {line}");
+    }
+}
