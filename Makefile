@@ -3,14 +3,15 @@ SHELL := bash
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: run test lint unit build bench clean
+.PHONY: run test lint unit fuzz build bench clean
 
 ## Run the whole marketplace on localhost with demo data (embedded storage, no AWS, no Docker).
 run:
 	cargo run -p local-runner --bin marketplace-local
 
-## Everything CI checks: formatting, lints, the template, and every test on both adapters.
-test: lint unit
+## Everything CI checks: formatting, lints, the template, every test on both adapters, and a
+## bounded fuzzing pass of the API against its OpenAPI document.
+test: lint unit fuzz
 
 lint: $(VENV)/.test-tools
 	cargo fmt --all -- --check
@@ -19,6 +20,9 @@ lint: $(VENV)/.test-tools
 
 unit: $(VENV)/.test-tools
 	infra/scripts/with-moto.sh cargo nextest run --workspace --no-fail-fast
+
+fuzz: $(VENV)/.test-tools
+	infra/scripts/api-fuzz.sh
 
 ## Build every function for Lambda (arm64, provided.al2023) with SAM, cargo-lambda and zig: no Docker.
 build: $(VENV)/.build-tools
