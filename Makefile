@@ -1,6 +1,7 @@
 # The README's commands: `make run` and `make test`; `make build` for deployment.
 SHELL := bash
 VENV := .venv
+CHECKOV := .venv-checkov
 PYTHON ?= python3
 
 .PHONY: run test lint unit fuzz build bench clean
@@ -13,10 +14,11 @@ run:
 ## bounded fuzzing pass of the API against its OpenAPI document.
 test: lint unit fuzz
 
-lint: $(VENV)/.test-tools
+lint: $(VENV)/.test-tools $(CHECKOV)/.ok
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet
 
 unit: $(VENV)/.test-tools
 	infra/scripts/with-moto.sh cargo nextest run --workspace --no-fail-fast
@@ -45,10 +47,16 @@ $(VENV)/.test-tools: infra/requirements-test.txt | $(VENV)/bin/pip
 	$(VENV)/bin/pip install -q -r $<
 	touch $@
 
+$(CHECKOV)/.ok: infra/requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install -q --upgrade pip
+	$(CHECKOV)/bin/pip install -q -r $<
+	touch $@
+
 $(VENV)/.build-tools: infra/requirements-build.txt | $(VENV)/bin/pip
 	$(VENV)/bin/pip install -q -r $<
 	touch $@
 
 clean:
 	cargo clean
-	rm -rf $(VENV) .aws-sam .data
+	rm -rf $(VENV) $(CHECKOV) .aws-sam .data
