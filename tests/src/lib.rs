@@ -5,6 +5,7 @@
 //! `CONTRACT_AWS=required` (set by `make test`) makes a missing endpoint a failure.
 
 pub mod counting;
+pub mod faults;
 pub mod openapi;
 
 /// Runs each case of a suite twice: on the embedded adapter (`embedded`) and on the AWS
@@ -153,6 +154,28 @@ impl App {
             .expect("the runner hosts every function of the template");
         local_runner::demo::seed(&runner.ports).await.expect("demo data");
         App { runner }
+    }
+
+    /// On the embedded adapters with a table that fails on purpose once armed (demo data is
+    /// seeded first, unfailing).
+    pub async fn embedded_faulty() -> (App, Arc<faults::FaultyTable>) {
+        let template = local_runner::repository_template().expect("template.yaml parses");
+        let clock = Arc::new(MovableClock::default());
+        let secret = local_runner::webhook_secret(TEST_SECRET);
+        let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
+            .await
+            .expect("embedded ports");
+        let faulty = Arc::new(faults::FaultyTable::new(ports.table.clone()));
+        let ports = ports::Ports {
+            table: faulty.clone(),
+            // The provider's own storage is not the marketplace's to fail.
+            payments: Arc::new(sandbox_payments::SandboxPayments::new(ports.table.clone(), secret)),
+            ..ports
+        };
+        let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET)
+            .expect("the runner hosts every function");
+        local_runner::demo::seed(&runner.ports).await.expect("demo data");
+        (App { runner }, faulty)
     }
 
     /// On the AWS adapters against the emulator (fresh table, queues and bucket), with the
