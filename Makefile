@@ -4,7 +4,7 @@ VENV := .venv
 CHECKOV := .venv-checkov
 PYTHON ?= python3
 
-.PHONY: run test lint unit fuzz build bench clean
+.PHONY: run test lint unit fuzz sim build bench clean
 
 ## Run the whole marketplace on localhost with demo data (embedded storage, no AWS, no Docker).
 run:
@@ -25,6 +25,13 @@ unit: $(VENV)/.test-tools
 
 fuzz: $(VENV)/.test-tools
 	infra/scripts/api-fuzz.sh
+
+## The seeded simulation under faults, longer than make test's pass: `make sim SEEDS=10000`,
+## or replay one seed with `make sim SEED=1234 SEEDS=1`.
+SEED ?= 1
+SEEDS ?= 1000
+sim:
+	SEED=$(SEED) SEEDS=$(SEEDS) cargo test -p acceptance --test simulation -- --nocapture
 
 ## Build every function for Lambda (arm64, provided.al2023) with SAM, cargo-lambda and zig: no Docker.
 build: $(VENV)/.build-tools

@@ -279,6 +279,33 @@ impl App {
         Reply { status, headers, body }
     }
 
+    /// Sends a request as a careful client does: again while the answer is a failure of ours
+    /// (5xx), and again once its lock expires while a crashed attempt holds its key.
+    pub async fn retried(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+        key: Option<&str>,
+    ) -> Reply {
+        let text = body.map(serde_json::Value::to_string);
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(key) = key {
+            headers.push(("idempotency-key", key));
+        }
+        let mut reply = self.send(method, path, token, text.as_deref(), &headers).await;
+        for _ in 0..8 {
+            if reply.code() == "request_in_progress" {
+                self.runner.clock.advance(jiff::SignedDuration::from_secs(31));
+            } else if reply.status < 500 {
+                return reply;
+            }
+            reply = self.send(method, path, token, text.as_deref(), &headers).await;
+        }
+        reply
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call("GET", path, token, None).await
     }

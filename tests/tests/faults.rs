@@ -9,34 +9,7 @@ use acceptance::faults::{Fault, FaultyTable};
 use acceptance::{App, Reply};
 use marketplace::order::RefundState;
 use ports::{Index, Query};
-use serde_json::{Value, json};
-
-/// Sends a request until it is answered without a failure of ours; a request still in
-/// progress (a lock left by a crashed attempt) is retried once its lock expires.
-async fn retried(
-    app: &App,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-    key: Option<&str>,
-) -> Reply {
-    let text = body.map(Value::to_string);
-    let mut headers = vec![("content-type", "application/json")];
-    if let Some(key) = key {
-        headers.push(("idempotency-key", key));
-    }
-    let mut reply = app.send(method, path, token, text.as_deref(), &headers).await;
-    for _ in 0..8 {
-        if reply.code() == "request_in_progress" {
-            app.runner.clock.advance(jiff::SignedDuration::from_secs(31));
-        } else if reply.status < 500 {
-            return reply;
-        }
-        reply = app.send(method, path, token, text.as_deref(), &headers).await;
-    }
-    reply
-}
+use serde_json::json;
 
 fn expect(reply: &Reply, statuses: &[u16], step: &str) -> Result<(), String> {
     if statuses.contains(&reply.status) { Ok(()) } else { Err(format!("{step}: {reply:?}")) }
@@ -49,10 +22,10 @@ async fn buy_flow(app: &App, faulty: &FaultyTable) -> Result<(String, String), S
     let buyer = app.buyer();
     let cart = json!({"lines": [{"offerId": "off_demo_iphone_lyon", "quantity": QTY_PHONES}, {"offerId": "off_demo_macbook_berlin", "quantity": 1}],
                       "paymentMethod": "card", "shippingCountry": "FR"});
-    let quote = retried(app, "POST", "/quotes", Some(&buyer), Some(&cart), Some("quote-1")).await;
+    let quote = app.retried("POST", "/quotes", Some(&buyer), Some(&cart), Some("quote-1")).await;
     expect(&quote, &[201], "quote")?;
     let body = json!({"quoteId": quote.body["id"]});
-    let order = retried(app, "POST", "/orders", Some(&buyer), Some(&body), Some("order-1")).await;
+    let order = app.retried("POST", "/orders", Some(&buyer), Some(&body), Some("order-1")).await;
     expect(&order, &[200, 201], "order")?;
     let order_id = order.body["id"].as_str().unwrap_or_default().to_owned();
     let intent = order.body["payment"]["intentId"].as_str().unwrap_or_default().to_owned();
@@ -73,18 +46,18 @@ async fn buy_flow(app: &App, faulty: &FaultyTable) -> Result<(String, String), S
 
     let path = format!("/orders/{order_id}");
     let lyon = app.lyon();
-    let accepted = retried(app, "POST", &format!("{path}/acceptance"), Some(&lyon), None, None).await;
+    let accepted = app.retried("POST", &format!("{path}/acceptance"), Some(&lyon), None, None).await;
     // A retried acceptance finds the part accepted by the attempt that failed after writing.
     expect(&accepted, &[200, 409], "acceptance")?;
     let refund = json!({"amount": {"amount": "50.00", "currency": "EUR"}});
-    let refunded = retried(app, "POST", &format!("{path}/refunds"), Some(&lyon), Some(&refund), Some("refund-1")).await;
+    let refunded = app.retried("POST", &format!("{path}/refunds"), Some(&lyon), Some(&refund), Some("refund-1")).await;
     expect(&refunded, &[201], "refund")?;
-    let cancelled = retried(app, "POST", &format!("{path}/cancellation"), Some(&app.berlin()), None, None).await;
+    let cancelled = app.retried("POST", &format!("{path}/cancellation"), Some(&app.berlin()), None, None).await;
     expect(&cancelled, &[200], "cancellation")?;
     let shipment = json!({"carrier": "DHL", "tracking": "1"});
-    let shipped = retried(app, "POST", &format!("{path}/shipment"), Some(&lyon), Some(&shipment), None).await;
+    let shipped = app.retried("POST", &format!("{path}/shipment"), Some(&lyon), Some(&shipment), None).await;
     expect(&shipped, &[200, 409], "shipment")?;
-    let delivered = retried(app, "POST", &format!("{path}/delivery"), Some(&lyon), None, None).await;
+    let delivered = app.retried("POST", &format!("{path}/delivery"), Some(&lyon), None, None).await;
     expect(&delivered, &[200, 409], "delivery")?;
     for _ in 0..3 {
         app.call("POST", "/_local/schedules/event-relay/run", None, None).await;

@@ -1,0 +1,328 @@
+//! A seeded simulation of the marketplace under faults. From a seed, a random workload —
+//! buyers ordering scarce stock, payments succeeding, failing, arriving twice, late or never,
+//! sellers accepting, shipping, delivering and cancelling, refunds (some too large, some
+//! retried), price changes, seller suspensions, clock jumps with the payment sweep, the
+//! event relay — runs through the real handlers while storage calls fail before or after
+//! they apply. After every step the state is checked against the invariants. A failure
+//! names its seed and the steps that led there; `make sim SEED=…` replays one seed and
+//! `SEEDS=…` runs more (`make test` runs a bounded number).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use acceptance::App;
+use acceptance::faults::{Fault, FaultyTable};
+use marketplace::order::{Order, OrderStatus, PartStatus, RefundState};
+use ports::{Index, Query, Table};
+use serde_json::json;
+
+const OFFERS: [(&str, &str); 4] = [
+    ("off_demo_iphone_lyon", "sel_demo_lyon"),
+    ("off_demo_ipad_lyon", "sel_demo_lyon"),
+    ("off_demo_iphone_berlin", "sel_demo_berlin"),
+    ("off_demo_macbook_berlin", "sel_demo_berlin"),
+];
+const STEPS: usize = 25;
+
+struct World {
+    app: App,
+    faulty: Arc<FaultyTable>,
+    rng: fastrand::Rng,
+    log: Vec<String>,
+    /// Webhooks the provider sent and may send again: (body, signature).
+    webhooks: Vec<(String, String)>,
+    initial_stock: BTreeMap<String, i64>,
+    keys: u64,
+}
+
+impl World {
+    fn key(&mut self) -> String {
+        self.keys += 1;
+        format!("key-{}", self.keys)
+    }
+
+    fn seller_token(&self, seller: &str) -> String {
+        if seller == "sel_demo_lyon" { self.app.lyon() } else { self.app.berlin() }
+    }
+
+    async fn orders(&self) -> Vec<Order> {
+        let table = self.faulty.inner();
+        let mut all = Vec::new();
+        for buyer in ["buyer-0", "buyer-1", "buyer-2"] {
+            let (orders, _) = store::Orders::new(table.as_ref()).of_buyer(buyer, 100, None).await.expect("reads");
+            all.extend(orders);
+        }
+        all
+    }
+
+    /// Fails one of the next few storage calls, sometimes.
+    fn maybe_arm(&mut self) {
+        if self.rng.u8(0..100) < 35 {
+            let at = self.rng.usize(1..12);
+            let fault = if self.rng.bool() { Fault::Before } else { Fault::After };
+            self.faulty.arm(at, fault);
+            self.log.push(format!("  (storage call {at} will fail {fault:?})"));
+        } else {
+            self.faulty.arm(0, Fault::Before);
+        }
+    }
+
+    async fn step(&mut self) {
+        self.maybe_arm();
+        let buyer_sub = format!("buyer-{}", self.rng.u8(0..3));
+        let buyer = self.app.token("buyer", &buyer_sub, None);
+        match self.rng.u8(0..10) {
+            0..=2 => {
+                let count = self.rng.usize(1..=2);
+                let mut lines = Vec::new();
+                for _ in 0..count {
+                    let (offer, _) = OFFERS[self.rng.usize(0..OFFERS.len())];
+                    if !lines.iter().any(|l: &serde_json::Value| l["offerId"] == offer) {
+                        lines.push(
+                            json!({"offerId": offer, "quantity": self.rng.i64(1..=2), "insurance": self.rng.bool()}),
+                        );
+                    }
+                }
+                let cart = json!({"lines": lines, "paymentMethod": "card", "shippingCountry": "FR"});
+                let key = self.key();
+                let quote = self.app.retried("POST", "/quotes", Some(&buyer), Some(&cart), Some(&key)).await;
+                self.log.push(format!("{buyer_sub} quotes {cart} → {}", quote.status));
+                if quote.status == 201 {
+                    let key = self.key();
+                    let body = json!({"quoteId": quote.body["id"]});
+                    let order = self.app.retried("POST", "/orders", Some(&buyer), Some(&body), Some(&key)).await;
+                    self.log.push(format!("{buyer_sub} orders → {} {}", order.status, order.body["id"]));
+                }
+            }
+            3 => {
+                let awaiting: Vec<Order> =
+                    self.orders().await.into_iter().filter(|o| o.status == OrderStatus::AwaitingPayment).collect();
+                if let Some(order) = awaiting.get(self.rng.usize(0..awaiting.len().max(1))) {
+                    let provider = sandbox_payments::SandboxPayments::new(
+                        self.faulty.inner(),
+                        local_runner::webhook_secret(acceptance::TEST_SECRET),
+                    );
+                    let intent = format!("pi_{}", order.id.trim_start_matches("ord_"));
+                    let succeeded = self.rng.u8(0..4) != 0;
+                    if let Ok(event) = provider.settle(&intent, succeeded, self.app.runner.now()).await {
+                        self.log.push(format!("provider settles {intent} succeeded={succeeded}"));
+                        self.webhooks.push((event.body, event.signature));
+                    }
+                }
+            }
+            4 => {
+                // The provider (re)sends a webhook, perhaps long after, perhaps again.
+                if !self.webhooks.is_empty() {
+                    let (body, signature) = self.webhooks[self.rng.usize(0..self.webhooks.len())].clone();
+                    let headers = [("content-type", "application/json"), ("provider-signature", signature.as_str())];
+                    let mut reply = self.app.send("POST", "/payments/webhook", None, Some(&body), &headers).await;
+                    for _ in 0..4 {
+                        if reply.status < 500 {
+                            break;
+                        }
+                        reply = self.app.send("POST", "/payments/webhook", None, Some(&body), &headers).await;
+                    }
+                    self.log.push(format!("webhook → {} {}", reply.status, reply.body["outcome"]));
+                }
+            }
+            5 | 6 => {
+                let paid: Vec<Order> =
+                    self.orders().await.into_iter().filter(|o| o.status == OrderStatus::Paid).collect();
+                if let Some(order) = paid.get(self.rng.usize(0..paid.len().max(1))) {
+                    let part = &order.parts[self.rng.usize(0..order.parts.len())];
+                    let token = self.seller_token(&part.seller_id);
+                    let path = format!("/orders/{}", order.id);
+                    let (what, reply) = match self.rng.u8(0..6) {
+                        0 => (
+                            "accepts",
+                            self.app.retried("POST", &format!("{path}/acceptance"), Some(&token), None, None).await,
+                        ),
+                        1 => {
+                            let body = json!({"carrier": "DHL", "tracking": "T1"});
+                            (
+                                "ships",
+                                self.app
+                                    .retried("POST", &format!("{path}/shipment"), Some(&token), Some(&body), None)
+                                    .await,
+                            )
+                        }
+                        2 => (
+                            "delivers",
+                            self.app.retried("POST", &format!("{path}/delivery"), Some(&token), None, None).await,
+                        ),
+                        3 => (
+                            "cancels",
+                            self.app.retried("POST", &format!("{path}/cancellation"), Some(&token), None, None).await,
+                        ),
+                        _ => {
+                            let cents = self.rng.i64(1..=60_000);
+                            let body = json!({"amount": {"amount": format!("{}.{:02}", cents / 100, cents % 100), "currency": "EUR"}});
+                            let key = self.key();
+                            (
+                                "refunds",
+                                self.app
+                                    .retried("POST", &format!("{path}/refunds"), Some(&token), Some(&body), Some(&key))
+                                    .await,
+                            )
+                        }
+                    };
+                    self.log.push(format!(
+                        "{} {what} on {} → {} {}",
+                        part.seller_id,
+                        order.id,
+                        reply.status,
+                        reply.code()
+                    ));
+                }
+            }
+            7 => {
+                let (offer, seller) = OFFERS[self.rng.usize(0..OFFERS.len())];
+                let cents = self.rng.i64(10_000..=90_000);
+                let body = json!({"price": {"amount": format!("{}.00", cents / 100), "currency": "EUR"}});
+                let reply = self
+                    .app
+                    .retried("PATCH", &format!("/offers/{offer}"), Some(&self.seller_token(seller)), Some(&body), None)
+                    .await;
+                self.log.push(format!("{seller} reprices {offer} → {}", reply.status));
+            }
+            8 => {
+                let minutes = self.rng.i64(5..=45);
+                self.app.runner.clock.advance(jiff::SignedDuration::from_mins(minutes));
+                let reply = self.app.call("POST", "/_local/schedules/payment-expiry/run", None, None).await;
+                self.log.push(format!("clock +{minutes} min, sweep → {} {}", reply.status, reply.body["report"]));
+            }
+            _ => {
+                let seller = if self.rng.bool() { "sel_demo_lyon" } else { "sel_demo_berlin" };
+                let (what, body) = if self.rng.bool() {
+                    ("suspension", json!({"reason": "audit"}))
+                } else {
+                    ("reinstatement", json!({}))
+                };
+                let reply = self
+                    .app
+                    .retried("POST", &format!("/sellers/{seller}/{what}"), Some(&self.app.admin()), Some(&body), None)
+                    .await;
+                self.app.settle().await;
+                self.log.push(format!("admin {what} of {seller} → {}", reply.status));
+            }
+        }
+        self.faulty.arm(0, Fault::Before);
+        self.app.call("POST", "/_local/schedules/event-relay/run", None, None).await;
+    }
+
+    /// The invariants, read from the storage underneath.
+    async fn check(&self) -> Result<(), String> {
+        let table: Arc<dyn Table> = self.faulty.inner();
+        let orders = self.orders().await;
+        let provider = sandbox_payments::SandboxPayments::new(table.clone(), Vec::new());
+        let mut reserved: BTreeMap<String, i64> = BTreeMap::new();
+        for order in &orders {
+            let quote = store::Quotes::new(table.as_ref())
+                .get(&order.quote_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("an order without its quote")?;
+            if order.total != quote.total {
+                return Err(format!("{} charges {} for a quote of {}", order.id, order.total, quote.total));
+            }
+            for part in &order.parts {
+                let paid = order.part_amount(&part.seller_id).amount_minor;
+                let recorded: i64 =
+                    part.refunds.iter().filter(|r| r.state != RefundState::Refused).map(|r| r.amount_minor).sum();
+                if part.refunded_minor != recorded || part.refunded_minor > paid || part.refunded_minor < 0 {
+                    return Err(format!(
+                        "{} part {}: refunded {} of {paid}, refunds say {recorded}",
+                        order.id, part.seller_id, part.refunded_minor
+                    ));
+                }
+                if order.status != OrderStatus::Cancelled && part.status != PartStatus::Cancelled {
+                    for line in order.lines_of(&part.seller_id) {
+                        *reserved.entry(line.offer_id.clone()).or_default() += i64::from(line.quantity);
+                    }
+                }
+            }
+            let intent = format!("pi_{}", order.id.trim_start_matches("ord_"));
+            let at_provider = provider.refunded(&intent).await.map_err(|e| e.to_string())?;
+            let sent: i64 = order
+                .parts
+                .iter()
+                .flat_map(|p| &p.refunds)
+                .filter(|r| r.state == RefundState::Sent)
+                .map(|r| r.amount_minor)
+                .sum();
+            let pending: i64 = order
+                .parts
+                .iter()
+                .flat_map(|p| &p.refunds)
+                .filter(|r| r.state == RefundState::Pending)
+                .map(|r| r.amount_minor)
+                .sum();
+            let stray = if order.status == OrderStatus::Cancelled { order.total.amount_minor } else { 0 };
+            if at_provider < sent || at_provider > sent + pending + stray {
+                return Err(format!(
+                    "{}: the provider refunded {at_provider}, the order sent {sent} (+{pending} pending)",
+                    order.id
+                ));
+            }
+            if at_provider > order.total.amount_minor {
+                return Err(format!("{}: refunded {at_provider}, more than the {} paid", order.id, order.total));
+            }
+        }
+        for (offer_id, initial) in &self.initial_stock {
+            let offer = store::Offers::new(table.as_ref())
+                .get(offer_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("an offer vanished")?;
+            let expected = initial - reserved.get(offer_id).copied().unwrap_or(0);
+            if i64::from(offer.stock) != expected {
+                return Err(format!(
+                    "{offer_id}: stock {} but {initial} − {} reserved = {expected}",
+                    offer.stock,
+                    reserved.get(offer_id).copied().unwrap_or(0)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn run(seed: u64) -> Result<usize, String> {
+    let (app, faulty) = App::embedded_faulty().await;
+    let mut initial_stock = BTreeMap::new();
+    for (offer, _) in OFFERS {
+        let found = store::Offers::new(faulty.inner().as_ref()).get(offer).await.expect("reads").expect("seeded");
+        initial_stock.insert(offer.to_owned(), i64::from(found.stock));
+    }
+    let mut world = World {
+        app,
+        faulty,
+        rng: fastrand::Rng::with_seed(seed),
+        log: Vec::new(),
+        webhooks: Vec::new(),
+        initial_stock,
+        keys: 0,
+    };
+    for _ in 0..STEPS {
+        world.step().await;
+        if let Err(broken) = world.check().await {
+            return Err(format!("seed {seed}: {broken}\nsteps:\n{}", world.log.join("\n")));
+        }
+    }
+    let outbox = world.faulty.inner().query(Query::new(Index::Gsi2, "OUTBOX")).await.map_err(|e| e.to_string())?;
+    if !outbox.items.is_empty() {
+        return Err(format!("seed {seed}: {} events never left the outbox", outbox.items.len()));
+    }
+    Ok(world.log.len())
+}
+
+#[tokio::test]
+async fn seeded_workloads_under_faults_keep_every_invariant() {
+    let first: u64 = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let seeds: u64 = std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let mut operations = 0;
+    for seed in first..first + seeds {
+        operations += run(seed).await.unwrap_or_else(|failure| panic!("{failure}"));
+    }
+    println!("simulation: {seeds} seeds from {first}, {operations} operations");
+}
