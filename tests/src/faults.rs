@@ -20,11 +20,19 @@ pub struct FaultyTable {
     /// 0: disarmed; otherwise the call number that fails.
     fail_at: AtomicUsize,
     after: std::sync::atomic::AtomicBool,
+    /// Faults injected so far: (before, after).
+    injected: (AtomicUsize, AtomicUsize),
 }
 
 impl FaultyTable {
     pub fn new(inner: Arc<dyn Table>) -> Self {
-        Self { inner, calls: AtomicUsize::new(0), fail_at: AtomicUsize::new(0), after: false.into() }
+        Self {
+            inner,
+            calls: AtomicUsize::new(0),
+            fail_at: AtomicUsize::new(0),
+            after: false.into(),
+            injected: (AtomicUsize::new(0), AtomicUsize::new(0)),
+        }
     }
 
     /// From now on, call number `at` (1-based) fails as `fault`; `at == 0` counts only.
@@ -38,6 +46,11 @@ impl FaultyTable {
         self.calls.load(Ordering::SeqCst)
     }
 
+    /// Faults injected so far: (before the call applied, after it applied).
+    pub fn injected(&self) -> (usize, usize) {
+        (self.injected.0.load(Ordering::SeqCst), self.injected.1.load(Ordering::SeqCst))
+    }
+
     /// The unfailing table underneath, for checking invariants.
     pub fn inner(&self) -> Arc<dyn Table> {
         self.inner.clone()
@@ -47,7 +60,14 @@ impl FaultyTable {
     fn fault(&self) -> Option<Fault> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let at = self.fail_at.load(Ordering::SeqCst);
-        (at != 0 && n == at).then(|| if self.after.load(Ordering::SeqCst) { Fault::After } else { Fault::Before })
+        let fault =
+            (at != 0 && n == at).then(|| if self.after.load(Ordering::SeqCst) { Fault::After } else { Fault::Before });
+        match fault {
+            Some(Fault::Before) => self.injected.0.fetch_add(1, Ordering::SeqCst),
+            Some(Fault::After) => self.injected.1.fetch_add(1, Ordering::SeqCst),
+            None => 0,
+        };
+        fault
     }
 }
 
