@@ -12,7 +12,7 @@ run:
 
 ## Everything CI checks: formatting, lints, the template, every test on both adapters, and a
 ## bounded fuzzing pass of the API against its OpenAPI document.
-test: lint unit fuzz
+test: lint fuzz unit
 
 lint: $(VENV)/.test-tools $(CHECKOV)/.ok
 	cargo fmt --all -- --check
