@@ -33,6 +33,8 @@ struct World {
     webhooks: Vec<(String, String)>,
     initial_stock: BTreeMap<String, i64>,
     keys: u64,
+    /// Answers that were still a failure of ours after the client's retries.
+    unrecovered: Vec<String>,
 }
 
 impl World {
@@ -67,6 +69,13 @@ impl World {
         }
     }
 
+    /// Notes an answer the client could not get past with retries.
+    fn answered(&mut self, what: &str, status: u16) {
+        if status >= 500 {
+            self.unrecovered.push(format!("{what} → {status}"));
+        }
+    }
+
     async fn step(&mut self) {
         self.maybe_arm();
         let buyer_sub = format!("buyer-{}", self.rng.u8(0..3));
@@ -87,11 +96,13 @@ impl World {
                 let key = self.key();
                 let quote = self.app.retried("POST", "/quotes", Some(&buyer), Some(&cart), Some(&key)).await;
                 self.log.push(format!("{buyer_sub} quotes {cart} → {}", quote.status));
+                self.answered("quote", quote.status);
                 if quote.status == 201 {
                     let key = self.key();
                     let body = json!({"quoteId": quote.body["id"]});
                     let order = self.app.retried("POST", "/orders", Some(&buyer), Some(&body), Some(&key)).await;
                     self.log.push(format!("{buyer_sub} orders → {} {}", order.status, order.body["id"]));
+                    self.answered("order", order.status);
                 }
             }
             3 => {
@@ -123,6 +134,7 @@ impl World {
                         reply = self.app.send("POST", "/payments/webhook", None, Some(&body), &headers).await;
                     }
                     self.log.push(format!("webhook → {} {}", reply.status, reply.body["outcome"]));
+                    self.answered("webhook", reply.status);
                 }
             }
             5 | 6 => {
@@ -175,6 +187,50 @@ impl World {
                     ));
                 }
             }
+            7 if self.rng.bool() => {
+                // A new trader onboards, or a buyer asks for help on a delivered item.
+                if self.rng.bool() {
+                    let user = format!("trader-{}", self.rng.u8(0..4));
+                    let application = json!({
+                        "legalName": "Seconde Vie SARL",
+                        "address": {"line1": "8 rue Sainte-Catherine", "postalCode": "33000", "city": "Bordeaux", "country": "FR"},
+                        "phone": "+33556000001", "email": "bonjour@seconde-vie.example",
+                        "tradeRegister": {"name": "RCS Bordeaux", "number": "900 000 001"}, "vatId": "FR12900000001",
+                        "paymentAccount": {"holder": "Seconde Vie SARL", "iban": "DE89370400440532013000"},
+                        "complianceSelfCertified": true
+                    });
+                    let key = self.key();
+                    let token = self.app.token("buyer", &user, None);
+                    let reply =
+                        self.app.retried("POST", "/sellers", Some(&token), Some(&application), Some(&key)).await;
+                    self.log.push(format!("{user} onboards → {} {}", reply.status, reply.code()));
+                    self.answered("onboarding", reply.status);
+                } else {
+                    let delivered: Vec<Order> = self
+                        .orders()
+                        .await
+                        .into_iter()
+                        .filter(|o| o.parts.iter().any(|p| p.status == PartStatus::Delivered))
+                        .collect();
+                    if let Some(order) = delivered.get(self.rng.usize(0..delivered.len().max(1))) {
+                        let line = &order.lines[self.rng.usize(0..order.lines.len())];
+                        let body =
+                            json!({"offerId": line.offer_id, "reason": "defective", "message": "It stopped charging."});
+                        let key = self.key();
+                        let owner = self.app.token("buyer", &order.buyer, None);
+                        let path = format!("/orders/{}/help-requests", order.id);
+                        let reply = self.app.retried("POST", &path, Some(&owner), Some(&body), Some(&key)).await;
+                        self.log.push(format!(
+                            "{} asks for help on {} → {} {}",
+                            order.buyer,
+                            order.id,
+                            reply.status,
+                            reply.code()
+                        ));
+                        self.answered("help request", reply.status);
+                    }
+                }
+            }
             7 => {
                 let (offer, seller) = OFFERS[self.rng.usize(0..OFFERS.len())];
                 let cents = self.rng.i64(10_000..=90_000);
@@ -184,6 +240,7 @@ impl World {
                     .retried("PATCH", &format!("/offers/{offer}"), Some(&self.seller_token(seller)), Some(&body), None)
                     .await;
                 self.log.push(format!("{seller} reprices {offer} → {}", reply.status));
+                self.answered("reprice", reply.status);
             }
             8 => {
                 let minutes = self.rng.i64(5..=45);
@@ -204,6 +261,7 @@ impl World {
                     .await;
                 self.app.settle().await;
                 self.log.push(format!("admin {what} of {seller} → {}", reply.status));
+                self.answered(what, reply.status);
             }
         }
         self.faulty.arm(0, Fault::Before);
@@ -212,6 +270,9 @@ impl World {
 
     /// The invariants, read from the storage underneath.
     async fn check(&self) -> Result<(), String> {
+        if let Some(failure) = self.unrecovered.first() {
+            return Err(format!("a failure of ours outlived the client's retries: {failure}"));
+        }
         let table: Arc<dyn Table> = self.faulty.inner();
         let orders = self.orders().await;
         let provider = sandbox_payments::SandboxPayments::new(table.clone(), Vec::new());
@@ -309,6 +370,7 @@ async fn run(seed: u64) -> Result<Ran, String> {
         webhooks: Vec::new(),
         initial_stock,
         keys: 0,
+        unrecovered: Vec::new(),
     };
     for _ in 0..STEPS {
         world.step().await;
