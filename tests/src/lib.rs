@@ -49,6 +49,21 @@ pub async fn aws_config() -> Option<aws_adapters::SdkConfig> {
     Some(aws_adapters::sdk_config().await)
 }
 
+/// A trader's onboarding application, written as a careless client would (spaces in the
+/// phone, VAT id and IBAN, capitals in the e-mail), valid once normalised.
+pub fn trader_application() -> serde_json::Value {
+    serde_json::json!({
+        "legalName": "Seconde Vie SARL",
+        "address": {"line1": "8 rue Sainte-Catherine", "postalCode": "33000", "city": "Bordeaux", "country": "FR"},
+        "phone": "+33 5 56 00 00 01",
+        "email": "Bonjour@seconde-vie.example",
+        "tradeRegister": {"name": "RCS Bordeaux", "number": "900 000 001"},
+        "vatId": "FR12900000001",
+        "paymentAccount": {"holder": "Seconde Vie SARL", "iban": "DE89 3704 0044 0532 0130 00"},
+        "complianceSelfCertified": true
+    })
+}
+
 /// A name no other test uses, so tests can share one emulator.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", ulid::Ulid::generate().to_string().to_ascii_lowercase())

@@ -69,6 +69,7 @@ async fn a_full_scenario_logs_no_personal_data() {
 
     let app = App::embedded().await;
     let user = app.token("buyer", "new-trader", None);
+    // Written compactly, as stored, so any echo of it in a log would be recognised.
     let application = json!({
         "legalName": "Seconde Vie SARL",
         "address": {"line1": "8 rue Sainte-Catherine", "postalCode": "33000", "city": "Bordeaux", "country": "FR"},

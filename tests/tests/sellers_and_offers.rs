@@ -9,19 +9,6 @@ const LYON: &str = "sel_demo_lyon";
 const BERLIN: &str = "sel_demo_berlin";
 const PENDING: &str = "sel_demo_pending";
 
-fn application() -> Value {
-    json!({
-        "legalName": "Seconde Vie SARL",
-        "address": {"line1": "8 rue Sainte-Catherine", "postalCode": "33000", "city": "Bordeaux", "country": "FR"},
-        "phone": "+33 5 56 00 00 01",
-        "email": "Bonjour@seconde-vie.example",
-        "tradeRegister": {"name": "RCS Bordeaux", "number": "900 000 001"},
-        "vatId": "FR12900000001",
-        "paymentAccount": {"holder": "Seconde Vie SARL", "iban": "DE89 3704 0044 0532 0130 00"},
-        "complianceSelfCertified": true
-    })
-}
-
 fn new_offer(product: &str) -> Value {
     json!({
         "productId": product,
@@ -45,11 +32,11 @@ async fn listing(app: &App, product: &str) -> Vec<String> {
 }
 
 async fn onboarding_takes_trader_data_once_per_user(app: &App) {
-    let anonymous = app.call("POST", "/sellers", None, Some(application())).await;
+    let anonymous = app.call("POST", "/sellers", None, Some(acceptance::trader_application())).await;
     assert_eq!((anonymous.status, anonymous.code()), (401, "unauthorized"));
 
     let user = app.token("buyer", "user-bordeaux", None);
-    let created = app.call("POST", "/sellers", Some(&user), Some(application())).await;
+    let created = app.call("POST", "/sellers", Some(&user), Some(acceptance::trader_application())).await;
     assert_eq!(created.status, 201, "{created:?}");
     assert_eq!(created.body["status"], "pending_verification");
     assert_eq!(created.body["email"], "bonjour@seconde-vie.example");
@@ -62,7 +49,7 @@ async fn onboarding_takes_trader_data_once_per_user(app: &App) {
     let id = created.body["id"].as_str().expect("an id").to_owned();
     assert!(id.starts_with("sel_"));
 
-    let again = app.call("POST", "/sellers", Some(&user), Some(application())).await;
+    let again = app.call("POST", "/sellers", Some(&user), Some(acceptance::trader_application())).await;
     assert_eq!((again.status, again.code()), (409, "already_onboarded"));
 
     // Pending sellers have no public page; their members and admins see the account.
@@ -91,7 +78,7 @@ async fn onboarding_takes_trader_data_once_per_user(app: &App) {
 
 async fn onboarding_names_every_bad_field(app: &App) {
     let user = app.token("buyer", "user-careless", None);
-    let mut bad = application();
+    let mut bad = acceptance::trader_application();
     bad["email"] = json!("not-an-email");
     bad["address"]["country"] = json!("US");
     bad["paymentAccount"]["iban"] = json!("DE00 0000");
@@ -101,7 +88,7 @@ async fn onboarding_names_every_bad_field(app: &App) {
     assert_eq!(reply.fields(), ["address.country", "email", "paymentAccount.iban", "complianceSelfCertified"]);
     assert_eq!(reply.headers["content-type"], "application/problem+json");
 
-    let mut wrong_type = application();
+    let mut wrong_type = acceptance::trader_application();
     wrong_type["complianceSelfCertified"] = json!("yes");
     let reply = app.call("POST", "/sellers", Some(&user), Some(wrong_type)).await;
     assert_eq!(
@@ -117,7 +104,7 @@ async fn onboarding_names_every_bad_field(app: &App) {
         app.send("POST", "/sellers", Some(&user), Some("legalName=x"), &[("content-type", "text/plain")]).await;
     assert_eq!((not_json.status, not_json.code()), (415, "unsupported_media_type"));
     // Nothing was written: the user can still onboard.
-    assert_eq!(app.call("POST", "/sellers", Some(&user), Some(application())).await.status, 201);
+    assert_eq!(app.call("POST", "/sellers", Some(&user), Some(acceptance::trader_application())).await.status, 201);
 }
 
 async fn admin_decisions(app: &App) {

@@ -191,14 +191,7 @@ impl World {
                 // A new trader onboards, or a buyer asks for help on a delivered item.
                 if self.rng.bool() {
                     let user = format!("trader-{}", self.rng.u8(0..4));
-                    let application = json!({
-                        "legalName": "Seconde Vie SARL",
-                        "address": {"line1": "8 rue Sainte-Catherine", "postalCode": "33000", "city": "Bordeaux", "country": "FR"},
-                        "phone": "+33556000001", "email": "bonjour@seconde-vie.example",
-                        "tradeRegister": {"name": "RCS Bordeaux", "number": "900 000 001"}, "vatId": "FR12900000001",
-                        "paymentAccount": {"holder": "Seconde Vie SARL", "iban": "DE89370400440532013000"},
-                        "complianceSelfCertified": true
-                    });
+                    let application = acceptance::trader_application();
                     let key = self.key();
                     let token = self.app.token("buyer", &user, None);
                     let reply =
