@@ -71,8 +71,11 @@ async fn check(app: &App, faulty: &FaultyTable, order_id: &str, intent: &str) ->
     let order = store::Orders::new(table.as_ref()).get(order_id).await.map_err(|e| e.to_string())?.ok_or("no order")?;
     let quote =
         store::Quotes::new(table.as_ref()).get(&order.quote_id).await.map_err(|e| e.to_string())?.ok_or("no quote")?;
-    if order.total != quote.total || order.status != marketplace::order::OrderStatus::Paid {
-        return Err(format!("charged {} ({:?}) for a quote of {}", order.total, order.status, quote.total));
+    if order.totals.total != quote.totals.total || order.status != marketplace::order::OrderStatus::Paid {
+        return Err(format!(
+            "charged {} ({:?}) for a quote of {}",
+            order.totals.total, order.status, quote.totals.total
+        ));
     }
     let buyer_orders =
         store::Orders::new(table.as_ref()).of_buyer("buyer-1", 100, None).await.map_err(|e| e.to_string())?;

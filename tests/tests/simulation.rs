@@ -276,8 +276,11 @@ impl World {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or("an order without its quote")?;
-            if order.total != quote.total {
-                return Err(format!("{} charges {} for a quote of {}", order.id, order.total, quote.total));
+            if order.totals.total != quote.totals.total {
+                return Err(format!(
+                    "{} charges {} for a quote of {}",
+                    order.id, order.totals.total, quote.totals.total
+                ));
             }
             for part in &order.parts {
                 let paid = order.part_amount(&part.seller_id).amount_minor;
@@ -311,15 +314,15 @@ impl World {
                 .filter(|r| r.state == RefundState::Pending)
                 .map(|r| r.amount_minor)
                 .sum();
-            let stray = if order.status == OrderStatus::Cancelled { order.total.amount_minor } else { 0 };
+            let stray = if order.status == OrderStatus::Cancelled { order.totals.total.amount_minor } else { 0 };
             if at_provider < sent || at_provider > sent + pending + stray {
                 return Err(format!(
                     "{}: the provider refunded {at_provider}, the order sent {sent} (+{pending} pending)",
                     order.id
                 ));
             }
-            if at_provider > order.total.amount_minor {
-                return Err(format!("{}: refunded {at_provider}, more than the {} paid", order.id, order.total));
+            if at_provider > order.totals.total.amount_minor {
+                return Err(format!("{}: refunded {at_provider}, more than the {} paid", order.id, order.totals.total));
             }
         }
         for (offer_id, initial) in &self.initial_stock {

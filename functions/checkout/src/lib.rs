@@ -130,8 +130,8 @@ async fn place_order(State(ports): State<Ports>, caller: Caller, Json(body): Jso
         return Err(stale(&ports, &quote, "quote_expired", "the quote expired; here is a fresh one").await);
     }
     let fee_now =
-        pricing().fee_schedules.iter().find(|s| s.currency == quote.currency).map(|s| s.fee(quote.items_total));
-    if fee_now != Some(quote.service_fee) {
+        pricing().fee_schedules.iter().find(|s| s.currency == quote.currency).map(|s| s.fee(quote.totals.items_total));
+    if fee_now != Some(quote.totals.service_fee) {
         return Err(stale(&ports, &quote, "quote_stale", "the service fee changed; here is a fresh quote").await);
     }
     let order = Order::place(&quote, now);
@@ -154,7 +154,12 @@ async fn answer(ports: &Ports, order: &Order, status: StatusCode) -> Result<Resp
     if order.status == OrderStatus::AwaitingPayment {
         let intent = ports
             .payments
-            .create_intent(&order.id, order.total.amount_minor, order.currency.code(), order.payment_method.as_str())
+            .create_intent(
+                &order.id,
+                order.totals.total.amount_minor,
+                order.currency.code(),
+                order.payment_method.as_str(),
+            )
             .await
             .map_err(Problem::unavailable)?;
         view.payment.intent_id = Some(intent);

@@ -208,13 +208,11 @@ impl QuoteLine {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a cart costs, part by part: computed once for a quote, and copied as they are into
+/// the order that charges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Quote {
-    pub id: String,
-    pub buyer: String,
-    pub lines: Vec<QuoteLine>,
-    pub currency: Currency,
+pub struct Totals {
     #[serde(with = "crate::money::at_rest")]
     pub items_total: Money,
     #[serde(with = "crate::money::at_rest")]
@@ -225,6 +223,17 @@ pub struct Quote {
     pub insurance_total: Money,
     #[serde(with = "crate::money::at_rest")]
     pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub id: String,
+    pub buyer: String,
+    pub lines: Vec<QuoteLine>,
+    pub currency: Currency,
+    #[serde(flatten)]
+    pub totals: Totals,
     pub payment_method: PaymentMethod,
     pub shipping_country: String,
     pub created_at: Timestamp,
@@ -335,11 +344,7 @@ pub fn price(
         buyer,
         lines,
         currency,
-        items_total,
-        shipping_total,
-        service_fee,
-        insurance_total,
-        total,
+        totals: Totals { items_total, shipping_total, service_fee, insurance_total, total },
         payment_method: cart.payment_method,
         shipping_country: cart.shipping_country.clone(),
         created_at: now,
@@ -432,11 +437,11 @@ pub(crate) mod tests {
         let offers =
             [Some((offer("phone", 24_900, 499, 3), facts("FR"))), Some((offer("tablet", 8_900, 0, 1), facts("DE")))];
         let q = quote(&cart(&[("phone", 1, false), ("tablet", 1, true)]), &offers).expect("a quote");
-        assert_eq!(q.items_total, eur(33_800));
-        assert_eq!(q.shipping_total, eur(499));
-        assert_eq!(q.service_fee, eur(399));
-        assert_eq!(q.insurance_total, eur(1_999));
-        assert_eq!(q.total, eur(33_800 + 499 + 399 + 1_999));
+        assert_eq!(q.totals.items_total, eur(33_800));
+        assert_eq!(q.totals.shipping_total, eur(499));
+        assert_eq!(q.totals.service_fee, eur(399));
+        assert_eq!(q.totals.insurance_total, eur(1_999));
+        assert_eq!(q.totals.total, eur(33_800 + 499 + 399 + 1_999));
         assert_eq!(q.lines[1].seller_id, "sel_tablet");
         assert_eq!(
             q.lines[0].delivery,
@@ -517,11 +522,11 @@ pub(crate) mod tests {
             let items: i64 = lines.iter().map(|(p, _, qty, _)| p * i64::from(*qty)).sum();
             let shipping: i64 = lines.iter().map(|(_, s, _, _)| s).sum();
             let insurance: i64 = q.lines.iter().map(|l| l.insurance_premium.amount_minor).sum();
-            prop_assert_eq!(q.items_total.amount_minor, items);
-            prop_assert_eq!(q.shipping_total.amount_minor, shipping);
-            prop_assert_eq!(q.insurance_total.amount_minor, insurance);
-            prop_assert_eq!(q.service_fee, FeeSchedule::default_eur().fee(eur(items)));
-            prop_assert_eq!(q.total.amount_minor, items + shipping + insurance + q.service_fee.amount_minor);
+            prop_assert_eq!(q.totals.items_total.amount_minor, items);
+            prop_assert_eq!(q.totals.shipping_total.amount_minor, shipping);
+            prop_assert_eq!(q.totals.insurance_total.amount_minor, insurance);
+            prop_assert_eq!(q.totals.service_fee, FeeSchedule::default_eur().fee(eur(items)));
+            prop_assert_eq!(q.totals.total.amount_minor, items + shipping + insurance + q.totals.service_fee.amount_minor);
             for (line, (price, _, qty, insured)) in q.lines.iter().zip(&lines) {
                 let expected = if *insured { InsuranceTable::default_eur().premium(eur(*price)).amount_minor * i64::from(*qty) } else { 0 };
                 prop_assert_eq!(line.insurance_premium.amount_minor, expected);

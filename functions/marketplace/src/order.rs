@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::checkout::{Quote, QuoteLine};
+use crate::checkout::{Quote, QuoteLine, Totals};
 use crate::money::{Currency, Money};
 use crate::offer::PaymentMethod;
 use crate::validation::{Violations, text};
@@ -109,16 +109,9 @@ pub struct Order {
     pub lines: Vec<QuoteLine>,
     pub parts: Vec<Part>,
     pub currency: Currency,
-    #[serde(with = "crate::money::at_rest")]
-    pub items_total: Money,
-    #[serde(with = "crate::money::at_rest")]
-    pub shipping_total: Money,
-    #[serde(with = "crate::money::at_rest")]
-    pub service_fee: Money,
-    #[serde(with = "crate::money::at_rest")]
-    pub insurance_total: Money,
-    #[serde(with = "crate::money::at_rest")]
-    pub total: Money,
+    /// Exactly the quote's.
+    #[serde(flatten)]
+    pub totals: Totals,
     pub payment_method: PaymentMethod,
     /// The provider's payment intent, recorded when the provider reports the payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,11 +159,7 @@ impl Order {
                 })
                 .collect(),
             currency: quote.currency,
-            items_total: quote.items_total,
-            shipping_total: quote.shipping_total,
-            service_fee: quote.service_fee,
-            insurance_total: quote.insurance_total,
-            total: quote.total,
+            totals: quote.totals,
             payment_method: quote.payment_method,
             payment_intent: None,
             payment_due: now.saturating_add(PAYMENT_WINDOW).unwrap_or(Timestamp::MAX),
@@ -208,8 +197,11 @@ impl Order {
         if self.status != OrderStatus::AwaitingPayment {
             return Err(Error::conflict("not_awaiting_payment", "the order is not awaiting payment"));
         }
-        if amount != self.total {
-            return Err(Error::conflict("amount_mismatch", format!("paid {amount}, the order is {}", self.total)));
+        if amount != self.totals.total {
+            return Err(Error::conflict(
+                "amount_mismatch",
+                format!("paid {amount}, the order is {}", self.totals.total),
+            ));
         }
         let mut order = self.next();
         order.status = OrderStatus::Paid;
@@ -413,20 +405,23 @@ mod tests {
 
     fn paid() -> Order {
         let order = Order::place(&quote(), Timestamp::UNIX_EPOCH);
-        order.pay("pi_abc", order.total, Timestamp::UNIX_EPOCH).expect("paid")
+        order.pay("pi_abc", order.totals.total, Timestamp::UNIX_EPOCH).expect("paid")
     }
 
     #[test]
     fn an_order_charges_the_quote() {
         let q = quote();
         let order = Order::place(&q, Timestamp::UNIX_EPOCH);
-        assert_eq!((order.id.as_str(), order.total, order.service_fee), ("ord_abc", q.total, q.service_fee));
+        assert_eq!(
+            (order.id.as_str(), order.totals.total, order.totals.service_fee),
+            ("ord_abc", q.totals.total, q.totals.service_fee)
+        );
         assert_eq!(order.parts.iter().map(|p| p.seller_id.as_str()).collect::<Vec<_>>(), ["sel_phone", "sel_tablet"]);
         assert_eq!(
             order.part_amount("sel_phone").amount_minor
                 + order.part_amount("sel_tablet").amount_minor
-                + order.service_fee.amount_minor,
-            order.total.amount_minor
+                + order.totals.service_fee.amount_minor,
+            order.totals.total.amount_minor
         );
     }
 
@@ -435,12 +430,12 @@ mod tests {
         let order = Order::place(&quote(), Timestamp::UNIX_EPOCH);
         assert!(
             order
-                .pay("pi_abc", Money::new(order.total.amount_minor - 1, order.currency), Timestamp::UNIX_EPOCH)
+                .pay("pi_abc", Money::new(order.totals.total.amount_minor - 1, order.currency), Timestamp::UNIX_EPOCH)
                 .is_err()
         );
-        let paid = order.pay("pi_abc", order.total, Timestamp::UNIX_EPOCH).expect("paid");
+        let paid = order.pay("pi_abc", order.totals.total, Timestamp::UNIX_EPOCH).expect("paid");
         assert!(matches!(
-            paid.pay("pi_abc", paid.total, Timestamp::UNIX_EPOCH),
+            paid.pay("pi_abc", paid.totals.total, Timestamp::UNIX_EPOCH),
             Err(Error::Conflict { code: "not_awaiting_payment", .. })
         ));
         assert!(paid.cancel_unpaid(Timestamp::UNIX_EPOCH).is_err());
@@ -448,7 +443,7 @@ mod tests {
             order
                 .cancel_unpaid(Timestamp::UNIX_EPOCH)
                 .expect("cancelled")
-                .pay("pi_abc", order.total, Timestamp::UNIX_EPOCH)
+                .pay("pi_abc", order.totals.total, Timestamp::UNIX_EPOCH)
                 .is_err()
         );
     }

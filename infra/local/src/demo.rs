@@ -186,12 +186,15 @@ async fn seed_order(ports: &Ports) -> Result<(), TableError> {
     }
     // The buyer pays through the sandbox, as `/_local/payments/{intent}/succeed` would.
     let unavailable = |e: ports::PaymentError| TableError::Unavailable(e.to_string());
-    let intent =
-        ports.payments.create_intent(&order.id, order.total.amount_minor, "EUR", "card").await.map_err(unavailable)?;
+    let intent = ports
+        .payments
+        .create_intent(&order.id, order.totals.total.amount_minor, "EUR", "card")
+        .await
+        .map_err(unavailable)?;
     sandbox_payments::SandboxPayments::new(ports.table.clone(), Vec::new())
         .settle(&intent, true, now)
         .await
         .map_err(unavailable)?;
-    let Ok(paid) = order.pay(&intent, order.total, now) else { return Ok(()) };
+    let Ok(paid) = order.pay(&intent, order.totals.total, now) else { return Ok(()) };
     orders.transition(&order, &paid, vec![Orders::clear_payment_due(&order)]).await
 }
