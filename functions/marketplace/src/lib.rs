@@ -5,11 +5,13 @@ pub mod catalog;
 pub mod checkout;
 pub mod error;
 pub mod help;
+pub mod ledger;
 pub mod money;
 pub mod offer;
 pub mod order;
 pub mod payments;
 pub mod seller;
+pub mod settlement;
 pub mod validation;
 
 pub use error::Error;

@@ -135,6 +135,36 @@ pub struct Seller {
     pub status_reason: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the seller was active, most recent last: the monthly fee is due for every month
+    /// that overlaps one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub active_periods: Vec<ActivePeriod>,
+    /// The seller's own commission and monthly fee, where its contract departs from the
+    /// marketplace's defaults.
+    #[serde(default)]
+    pub contract: Contract,
+}
+
+/// A stretch of time during which a seller was active; `until` is open while it still is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivePeriod {
+    pub from: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+}
+
+/// Periods a seller keeps: enough to bill the months not yet billed.
+const KEPT_ACTIVE_PERIODS: usize = 12;
+
+/// A seller's contract terms (R-COMMISSION, R-MONTHLY); `None` takes the marketplace default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contract {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_rate: Option<rust_decimal::Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_fee_minor: Option<i64>,
 }
 
 /// An admin's decision on a seller's status.
@@ -157,7 +187,14 @@ impl Seller {
             status_reason: None,
             created_at: now,
             updated_at: now,
+            active_periods: Vec::new(),
+            contract: Contract::default(),
         }
+    }
+
+    /// Whether the seller was active at some moment in `[from, until)`.
+    pub fn was_active_between(&self, from: Timestamp, until: Timestamp) -> bool {
+        self.active_periods.iter().any(|p| p.from < until && p.until.is_none_or(|end| end > from))
     }
 
     pub fn is_active(&self) -> bool {
@@ -192,7 +229,15 @@ impl Seller {
                 format!("a seller that is {} cannot be moved to {}", self.status.as_str(), target.as_str()),
             ));
         }
-        Ok(Seller { status: target, status_reason: reason, updated_at: now, ..self.clone() })
+        let mut periods = self.active_periods.clone();
+        if target == Active {
+            periods.push(ActivePeriod { from: now, until: None });
+        } else if let Some(open) = periods.last_mut().filter(|p| p.until.is_none()) {
+            open.until = Some(now);
+        }
+        let dropped = periods.len().saturating_sub(KEPT_ACTIVE_PERIODS);
+        periods.drain(..dropped);
+        Ok(Seller { status: target, status_reason: reason, updated_at: now, active_periods: periods, ..self.clone() })
     }
 }
 
@@ -209,7 +254,7 @@ pub fn decision_reason(v: &mut Violations, reason: Option<&str>, required: bool)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub fn application() -> TraderInfo {
