@@ -130,11 +130,13 @@ pub struct App {
     pub runner: local_runner::Runner,
 }
 
-/// One answer: its status, headers and JSON body (`Null` when empty or not JSON).
+/// One answer: its status, headers and JSON body (`Null` when empty or not JSON), and the
+/// body as text.
 pub struct Reply {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
     pub body: serde_json::Value,
+    pub text: String,
 }
 
 impl std::fmt::Debug for Reply {
@@ -291,7 +293,7 @@ impl App {
             let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
             openapi::spec().check(method, path.split('?').next().unwrap_or_default(), status, content_type, &body);
         }
-        Reply { status, headers, body }
+        Reply { status, headers, body, text: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// Sends a request as a careful client does: again while the answer is a failure of ours

@@ -23,6 +23,9 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/sellers/{id}/removal", "13333A", Some(r#"{"reason": "audit"}"#)),
     ("GET", "/sellers/{id}/offers", "144A4A", None),
     ("GET", "/sellers/{id}/help-requests", "144A4A", None),
+    ("GET", "/sellers/{id}/balance", "144A4A", None),
+    ("GET", "/sellers/{id}/payouts", "144A4A", None),
+    ("GET", "/sellers/{id}/statements/{month}", "144A4A", None),
     ("POST", "/products", "13333A", Some(r#"{"brand": "Apple", "name": "iPhone 15", "category": "smartphones"}"#)),
     ("GET", "/products/{id}", "AAAAAA", None),
     ("GET", "/products/{id}/offers", "AAAAAA", None),
@@ -74,7 +77,7 @@ fn concrete(template: &str) -> String {
         Some("orders") => "ord_demo_ipad",
         _ => "x",
     };
-    template.replace("{id}", id).replace("{helpId}", "help_unknown")
+    template.replace("{id}", id).replace("{helpId}", "help_unknown").replace("{month}", "2026-11")
 }
 
 fn allowed(status: u16) -> bool {

@@ -208,6 +208,8 @@ impl Kind {
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
     pub id: String,
+    /// Stored as `type`: `kind` names what an item is in the table.
+    #[serde(rename = "type")]
     pub kind: Kind,
     pub currency: Currency,
     /// The one seller whose accounts it touches, if any.

@@ -12,6 +12,7 @@ pub mod order;
 pub mod payments;
 pub mod seller;
 pub mod settlement;
+pub mod statement;
 pub mod validation;
 
 pub use error::Error;

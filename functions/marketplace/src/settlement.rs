@@ -38,7 +38,39 @@ impl Default for Terms {
     }
 }
 
+/// The terms as configured (`MARKETPLACE_SETTLEMENT`): each field optional, defaults otherwise.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TermsConfig {
+    commission_rate: Option<Decimal>,
+    monthly_fee: Option<Money>,
+    hold_days: Option<u32>,
+    payout_minimum: Option<Money>,
+}
+
 impl Terms {
+    /// Terms from their JSON configuration, e.g.
+    /// `{"commissionRate": "0.12", "monthlyFee": {"amount": "39.00", "currency": "EUR"}, "holdDays": 14}`.
+    pub fn from_json(json: &str) -> Result<Terms, String> {
+        let config: TermsConfig = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let defaults = Terms::default();
+        let rate = config.commission_rate.unwrap_or(defaults.commission_rate);
+        if rate < Decimal::ZERO || rate > Decimal::ONE {
+            return Err("commissionRate must be between 0 and 1".into());
+        }
+        let monthly_fee = config.monthly_fee.unwrap_or(defaults.monthly_fee);
+        let minimum = config.payout_minimum.map_or(defaults.payout_minimum_minor, |m| m.amount_minor);
+        if monthly_fee.amount_minor < 0 || minimum < 0 {
+            return Err("amounts must not be negative".into());
+        }
+        Ok(Terms {
+            commission_rate: rate,
+            monthly_fee,
+            hold: config.hold_days.map_or(defaults.hold, |d| SignedDuration::from_hours(24 * i64::from(d))),
+            payout_minimum_minor: minimum,
+        })
+    }
+
     pub fn commission_rate(&self, contract: &Contract) -> Decimal {
         contract.commission_rate.unwrap_or(self.commission_rate)
     }
@@ -504,6 +536,34 @@ pub fn payout(
     Transaction::new(seller_cause(id, kind, seller_id, amount.currency, &period_of(now), now), postings)
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    /// Taken from available funds and sent to the provider; not yet confirmed.
+    Sent,
+    Paid,
+    /// Refused by the provider: the money is available again.
+    Returned,
+}
+
+/// A payout of a seller's available funds to its bank account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payout {
+    pub id: String,
+    pub seller_id: String,
+    /// The run's date (`2026-12-06`).
+    pub run: String,
+    #[serde(with = "crate::money::at_rest")]
+    pub amount: Money,
+    pub status: PayoutStatus,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
 /// The month before the one `now` is in (`2026-10` on 1 November), with its bounds.
 pub fn previous_month(now: Timestamp) -> (String, Timestamp, Timestamp) {
     let tz = jiff::tz::TimeZone::UTC;
@@ -612,6 +672,20 @@ mod tests {
 
     fn eur(minor: i64) -> Money {
         Money::new(minor, Currency::EUR)
+    }
+
+    #[test]
+    fn terms_come_from_configuration() {
+        let terms = Terms::from_json(r#"{"commissionRate": "0.12", "holdDays": 14}"#).expect("terms");
+        assert_eq!(terms.commission_rate, Decimal::new(12, 2));
+        assert_eq!(terms.hold, SignedDuration::from_hours(14 * 24));
+        assert_eq!(terms.monthly_fee, eur(5_000), "a default");
+        assert_eq!(Terms::from_json("{}"), Ok(Terms::default()));
+        assert!(Terms::from_json(r#"{"commissionRate": "1.5"}"#).is_err());
+        assert!(Terms::from_json(r#"{"holdDay": 3}"#).is_err(), "a misspelt field is refused");
+        let custom = Contract { commission_rate: Some(Decimal::new(8, 2)), monthly_fee_minor: Some(0) };
+        assert_eq!(terms.commission_rate(&custom), Decimal::new(8, 2));
+        assert_eq!(terms.monthly_fee(&custom), eur(0));
     }
 
     #[test]

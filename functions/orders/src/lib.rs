@@ -261,7 +261,18 @@ async fn carry_refund(
                 match sent {
                     Ok(()) => order = record(ports, order, settle(true)).await?,
                     Err(ports::PaymentError::Refused(reason)) => {
-                        record(ports, order, settle(false)).await?;
+                        // Settlement undoes what it posted for the refund, if anything.
+                        let refused = OrderEvent { kind: "order.refund_refused".into(), ..event(refund.amount_minor) };
+                        let now = ports.clock.now();
+                        record(ports, order, |o| {
+                            let (after, mut also) = settle(false)(o)?;
+                            if after.version != o.version {
+                                also.push(outbox::put(&refused, now));
+                            }
+                            Ok((after, also))
+                        })
+                        .await?;
+                        outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &refused).await;
                         return Err(Problem::conflict("refund_refused", reason));
                     }
                     Err(unknown) => {

@@ -61,6 +61,30 @@ where
     .await
 }
 
+/// Starts the Lambda runtime for a function that is both a queue worker and a scheduled job:
+/// an SQS event (it has `Records`) goes to `handle`, anything else (a schedule's event) runs
+/// `job` once.
+pub async fn run_sqs_and_schedule<F, Fut, J, JFut, T>(handle: F, job: J) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Vec<Message>) -> Fut,
+    Fut: Future<Output = Vec<String>>,
+    J: Fn() -> JFut,
+    JFut: Future<Output = Result<T, String>>,
+    T: serde::Serialize,
+{
+    let (handle, job) = (&handle, &job);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        if event.payload.get("Records").is_some() {
+            let sqs: SqsEvent = serde_json::from_value(event.payload)?;
+            let response = batch_response(handle(messages(sqs)).await);
+            return Ok::<_, lambda_runtime::Error>(serde_json::to_value(response)?);
+        }
+        let report = job().await.map_err(lambda_runtime::Error::from)?;
+        Ok(serde_json::to_value(report)?)
+    }))
+    .await
+}
+
 /// Runs `handle` on an SQS event in Lambda.
 pub async fn on_sqs<F, Fut>(event: LambdaEvent<SqsEvent>, handle: F) -> Result<SqsBatchResponse, lambda_runtime::Error>
 where

@@ -6,7 +6,7 @@ use marketplace::catalog::{Category, Product};
 use marketplace::checkout::{Cart, CartLine, Pricing, SellerFacts, price};
 use marketplace::offer::{Grade, Offer, OfferStatus, PaymentMethod};
 use marketplace::order::Order;
-use marketplace::seller::{Address, PaymentAccount, Seller, SellerStatus, TradeRegister, TraderInfo};
+use marketplace::seller::{Address, PaymentAccount, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo};
 use marketplace::{Currency, Money};
 use ports::{Ports, TableError};
 use store::{Offers, Orders, Placed, Products, Quotes, Sellers};
@@ -105,7 +105,13 @@ pub async fn seed(ports: &Ports) -> Result<(), TableError> {
         if Sellers::new(table).get(id).await?.is_some() {
             continue;
         }
-        let seller = Seller { status, ..Seller::onboard(id.into(), owner.into(), trader, now) };
+        let onboarded = Seller::onboard(id.into(), owner.into(), trader, now);
+        let seller = match status {
+            SellerStatus::Active => onboarded
+                .change_status(StatusChange::Approve, None, now)
+                .map_err(|e| TableError::InvalidRequest(e.to_string()))?,
+            _ => Seller { status, ..onboarded },
+        };
         Sellers::new(table).create(&seller).await?;
     }
     let products = [

@@ -28,6 +28,8 @@ pub struct Hosted {
 /// provider signs with.
 pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Hosted> {
     let http = |router| Some(Hosted { http: Some(router), ..Hosted::default() });
+    // Checked at start-up (`main`): a bad configuration stops the runner there.
+    let terms = Arc::new(order_settlement::terms_from_env().unwrap_or_default());
     match logical_id {
         "SellersFunction" => http(sellers::router(ports.clone())),
         "CatalogFunction" => http(catalog::router(ports.clone())),
@@ -40,6 +42,43 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
         "EventRelayFunction" => job(ports, |ports| async move {
             event_relay::relay(&ports).await.map(|relayed| format!("relayed {} events", relayed.sent))
         }),
+        "SellerAccountsFunction" => http(seller_accounts::router(ports.clone())),
+        "SellerFeesFunction" => job(ports, move |ports| {
+            let terms = terms.clone();
+            async move {
+                seller_fees::charge_last_month(&ports, &terms).await.map(|c| {
+                    format!(
+                        "{}: charged {} sellers ({} before), stored {} statements",
+                        c.month, c.charged, c.already, c.statements
+                    )
+                })
+            }
+        }),
+        "PayoutsFunction" => job(ports, move |ports| {
+            let terms = terms.clone();
+            async move {
+                payouts::run(&ports, &terms).await.map(|r| {
+                    format!("{}: {} paid, {} returned, {} unconfirmed", r.run, r.paid, r.returned, r.unconfirmed)
+                })
+            }
+        }),
+        "OrderSettlementFunction" => {
+            let release_terms = terms.clone();
+            let sweep = job(ports, move |ports| {
+                let terms = release_terms.clone();
+                async move {
+                    order_settlement::release_due(&ports, &terms)
+                        .await
+                        .map(|r| format!("released proceeds of {} orders", r.orders))
+                }
+            })?;
+            let ports = ports.clone();
+            let worker: Worker = Arc::new(move |batch| {
+                let (ports, terms) = (ports.clone(), terms.clone());
+                Box::pin(async move { order_settlement::handle(&ports, &terms, batch).await })
+            });
+            Some(Hosted { worker: Some(worker), ..sweep })
+        }
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {

@@ -19,6 +19,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("aws") => Backend::Aws { provision: std::env::var("MARKETPLACE_PROVISION").as_deref() == Ok("1") },
         _ => Backend::Folder(data_dir.clone()),
     };
+    // The settlement terms are read by each function; a bad configuration stops us here.
+    order_settlement::terms_from_env()?;
     let secret = token_secret(&data_dir)?;
     let runner = Arc::new(Runner::start(local_runner::repository_template()?, backend, &secret).await?);
     demo::seed(&runner.ports).await?;

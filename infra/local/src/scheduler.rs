@@ -1,6 +1,6 @@
-//! Schedules on the runner's clock. `rate(…)` expressions fire on time; a `cron(…)`
-//! expression is listed and runs on demand only (no job uses one yet). Any schedule runs at
-//! once with `POST /_local/schedules/{name}/run`.
+//! Schedules on the runner's clock. `rate(…)` and `cron(…)` expressions fire on time (a cron
+//! in UTC, as EventBridge Scheduler's default); a cron using `L`, `W` or `#` is listed and
+//! runs on demand only. Any schedule runs at once with `POST /_local/schedules/{name}/run`.
 
 use std::sync::Mutex;
 
@@ -13,7 +13,90 @@ pub struct Scheduled {
     pub schedule: Schedule,
     pub job: Job,
     period: Option<SignedDuration>,
+    cron: Option<Cron>,
     next: Mutex<Option<Timestamp>>,
+}
+
+/// An EventBridge cron expression: minutes, hours, day of month, month, day of week (1 is
+/// Sunday) and year, each `*`, `?`, a number, a range, a list or a step (`*/15`, `6/10`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cron {
+    fields: [Vec<bool>; 6],
+}
+
+const FIELD_RANGES: [(u32, u32); 6] = [(0, 59), (0, 23), (1, 31), (1, 12), (1, 7), (1970, 2199)];
+
+fn field(text: &str, (low, high): (u32, u32)) -> Option<Vec<bool>> {
+    let mut allowed = vec![false; (high + 1) as usize];
+    for part in text.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((range, step)) => (range, step.parse::<u32>().ok().filter(|s| *s > 0)?),
+            None => (part, 1),
+        };
+        let (from, to) = match range {
+            "*" | "?" => (low, high),
+            _ => match range.split_once('-') {
+                Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+                None => {
+                    let n = range.parse().ok()?;
+                    (n, if part.contains('/') { high } else { n })
+                }
+            },
+        };
+        if from < low || to > high || from > to {
+            return None;
+        }
+        for value in (from..=to).step_by(step as usize) {
+            allowed[value as usize] = true;
+        }
+    }
+    Some(allowed)
+}
+
+impl Cron {
+    /// `cron(0 3 6,16,26 * ? *)` → the cron; anything else → `None`.
+    pub fn parse(expression: &str) -> Option<Cron> {
+        let inner = expression.strip_prefix("cron(")?.strip_suffix(')')?;
+        let parts: Vec<&str> = inner.split_whitespace().collect();
+        if parts.len() != 6 {
+            return None;
+        }
+        let mut fields: [Vec<bool>; 6] = Default::default();
+        for (i, part) in parts.iter().enumerate() {
+            fields[i] = field(part, FIELD_RANGES[i])?;
+        }
+        Some(Cron { fields })
+    }
+
+    fn matches_day(&self, date: jiff::civil::Date) -> bool {
+        let dow = u32::from(date.weekday().to_sunday_one_offset().unsigned_abs());
+        let f = &self.fields;
+        f[2][date.day() as usize]
+            && f[3][date.month() as usize]
+            && f[4][dow as usize]
+            && usize::try_from(date.year()).is_ok_and(|y| f[5].get(y).copied().unwrap_or(false))
+    }
+
+    /// The first matching minute after `after`, within ten years.
+    pub fn next_after(&self, after: Timestamp) -> Option<Timestamp> {
+        let tz = jiff::tz::TimeZone::UTC;
+        let start = after.to_zoned_datetime(tz.clone()).datetime();
+        let mut day = start.date();
+        for _ in 0..3660 {
+            if self.matches_day(day) {
+                for hour in (0..24u32).filter(|h| self.fields[1][*h as usize]) {
+                    for minute in (0..60u32).filter(|m| self.fields[0][*m as usize]) {
+                        let at = day.at(hour as i8, minute as i8, 0, 0);
+                        if at > start {
+                            return at.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp());
+                        }
+                    }
+                }
+            }
+            day = day.tomorrow().ok()?;
+        }
+        None
+    }
 }
 
 /// `rate(5 minutes)` → 5 minutes; anything else → `None`.
@@ -33,7 +116,8 @@ pub fn period(expression: &str) -> Option<SignedDuration> {
 impl Scheduled {
     pub fn new(schedule: Schedule, job: Job) -> Self {
         let period = period(&schedule.expression);
-        Scheduled { schedule, job, period, next: Mutex::new(None) }
+        let cron = Cron::parse(&schedule.expression);
+        Scheduled { schedule, job, period, cron, next: Mutex::new(None) }
     }
 
     pub async fn run(&self) -> Result<String, String> {
@@ -45,19 +129,27 @@ impl Scheduled {
         outcome
     }
 
+    /// When the schedule fires next after `now`.
+    fn following(&self, now: Timestamp) -> Option<Timestamp> {
+        match (&self.cron, self.period) {
+            (Some(cron), _) => cron.next_after(now),
+            (None, Some(period)) => now.checked_add(period).ok(),
+            (None, None) => None,
+        }
+    }
+
     /// Whether the schedule is due at `now`; the first check only starts the clock. After a
-    /// jump of the clock a rate runs once, not once per missed period.
+    /// jump of the clock a schedule runs once, not once per missed time.
     fn due(&self, now: Timestamp) -> bool {
-        let Some(period) = self.period else { return false };
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
         match *next {
             Some(at) if now < at => false,
             Some(_) => {
-                *next = now.checked_add(period).ok();
+                *next = self.following(now);
                 true
             }
             None => {
-                *next = now.checked_add(period).ok();
+                *next = self.following(now);
                 false
             }
         }
@@ -83,5 +175,23 @@ mod tests {
         assert_eq!(period("rate(1 day)"), Some(SignedDuration::from_hours(24)));
         assert_eq!(period("rate(0 minutes)"), None);
         assert_eq!(period("cron(0 3 1 * ? *)"), None);
+    }
+
+    #[test]
+    fn crons() {
+        let at = |s: &str| s.parse::<Timestamp>().expect("a timestamp");
+        let payouts = Cron::parse("cron(0 3 6,16,26 * ? *)").expect("a cron");
+        assert_eq!(payouts.next_after(at("2026-11-27T10:00:00Z")), Some(at("2026-12-06T03:00:00Z")));
+        assert_eq!(payouts.next_after(at("2026-12-06T03:00:00Z")), Some(at("2026-12-16T03:00:00Z")));
+        let fees = Cron::parse("cron(5 0 1 * ? *)").expect("a cron");
+        assert_eq!(fees.next_after(at("2026-12-31T23:59:00Z")), Some(at("2027-01-01T00:05:00Z")));
+        let weekdays = Cron::parse("cron(*/30 9-10 ? * 2-6 *)").expect("a cron");
+        // 2026-11-28 is a Saturday: the next weekday is Monday the 30th.
+        assert_eq!(weekdays.next_after(at("2026-11-27T10:45:00Z")), Some(at("2026-11-30T09:00:00Z")));
+        for unsupported in
+            ["cron(0 3 L * ? *)", "cron(0 3 * * 2#1 *)", "cron(0 3 * *)", "cron(61 3 * * ? *)", "rate(1 day)"]
+        {
+            assert_eq!(Cron::parse(unsupported), None, "{unsupported}");
+        }
     }
 }

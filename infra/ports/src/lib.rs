@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub use blobs::{Blob, Blobs, BlobsError};
 pub use clock::{Clock, Ids, MovableClock, RandomIds, SystemClock};
 pub use item::{FromItem, Item, ItemError, ToItem, Value};
-pub use payments::{PaymentError, PaymentProvider};
+pub use payments::{PaymentError, PaymentProvider, PayoutAccount};
 pub use queue::{Message, Queue, QueueError};
 pub use table::{
     Condition, Cursor, Index, Key, MAX_PAGE, MAX_TX_ITEMS, Page, Query, SortKey, Table, TableError, TxOp, Update,

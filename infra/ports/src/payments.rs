@@ -30,4 +30,19 @@ pub trait PaymentProvider: Send + Sync {
         amount_minor: i64,
         currency: &str,
     ) -> Result<(), PaymentError>;
+    /// Pays `amount_minor` to a seller's bank account; `payout_id` makes a retry harmless.
+    async fn payout(
+        &self,
+        payout_id: &str,
+        account: &PayoutAccount,
+        amount_minor: i64,
+        currency: &str,
+    ) -> Result<(), PaymentError>;
+}
+
+/// Where a payout goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutAccount {
+    pub holder: String,
+    pub iban: String,
 }

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use marketplace::payments::{EventType, ProviderEvent, sign};
 use marketplace::{Currency, Money};
-use ports::{Condition, Item, Key, PaymentError, PaymentProvider, Table, TableError, TxOp, Update, Value};
+use ports::{
+    Condition, Item, Key, PaymentError, PaymentProvider, PayoutAccount, Table, TableError, TxOp, Update, Value,
+};
 
 pub struct SandboxPayments {
     table: Arc<dyn Table>,
@@ -168,6 +170,29 @@ impl PaymentProvider for SandboxPayments {
             Err(TableError::TransactionCanceled { .. }) => {
                 Err(PaymentError::Refused("refunds would exceed the payment".into()))
             }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Pays out unless the account is closed: the sandbox refuses payouts to IBANs that end
+    /// in `0000`, so tests and the local runner can see a payout fail.
+    async fn payout(
+        &self,
+        payout_id: &str,
+        account: &PayoutAccount,
+        amount_minor: i64,
+        currency: &str,
+    ) -> Result<(), PaymentError> {
+        if amount_minor <= 0 || account.iban.ends_with("0000") {
+            return Err(PaymentError::Refused(format!("the account of {} cannot be paid", account.holder)));
+        }
+        let mut item = Key::new(format!("SANDBOX#PAYOUT#{payout_id}"), "PAYOUT").to_item();
+        item.insert("amountMinor".into(), Value::N(amount_minor));
+        item.insert("currency".into(), Value::from(currency));
+        item.insert("iban".into(), Value::from(account.iban.as_str()));
+        match self.table.put(item, Some(Condition::NotExists)).await {
+            // Paid before: a retry changes nothing.
+            Ok(()) | Err(TableError::ConditionFailed) => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
     }

@@ -86,6 +86,58 @@ pub fn month_orders_pk(month: &str) -> String {
 
 pub const PAYMENTS_DUE_PK: &str = "PAYMENTS#DUE";
 
+/// gsi2: every seller, by id, for the monthly fee and payout runs.
+pub const ALL_SELLERS_PK: &str = "SELLERS";
+
+/// A ledger transaction, under its id (derived from its cause, so it is written once).
+pub fn ledger_transaction(id: &str) -> Key {
+    Key::new(format!("LEDGER#TX#{id}"), "TX")
+}
+
+/// gsi1: a seller's ledger transactions by statement month, then time.
+pub fn seller_ledger_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#LEDGER")
+}
+
+/// A seller's ledger partition: its balances, month totals and payouts.
+pub fn seller_accounts_pk(seller_id: &str) -> String {
+    format!("LEDGER#SELLER#{seller_id}")
+}
+
+pub fn seller_balance(seller_id: &str, currency: Currency, account: &str) -> Key {
+    Key::new(seller_accounts_pk(seller_id), format!("BALANCE#{}#{account}", currency.code()))
+}
+
+/// The movements of a seller's accounts in one statement month.
+pub fn seller_month(seller_id: &str, period: &str, currency: Currency) -> Key {
+    Key::new(seller_accounts_pk(seller_id), format!("MONTH#{period}#{}", currency.code()))
+}
+
+pub fn payout(seller_id: &str, run: &str, currency: Currency) -> Key {
+    Key::new(seller_accounts_pk(seller_id), format!("PAYOUT#{run}#{}", currency.code()))
+}
+
+/// gsi2: payouts sent and not yet confirmed, for the next run to finish.
+pub const OPEN_PAYOUTS_PK: &str = "PAYOUTS#OPEN";
+
+/// One shard of a platform account's balance: every posting touches a platform account, so
+/// its balance is spread over shards to keep concurrent transactions off one item.
+pub fn platform_balance(currency: Currency, account: &str, shard: u32) -> Key {
+    Key::new(format!("LEDGER#PLATFORM#{}#{account}", currency.code()), format!("SHARD#{shard}"))
+}
+
+/// What was posted for an order.
+pub fn order_ledger(order_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), "SETTLEMENT")
+}
+
+/// Present while a seller's part of an order waits for the end of its hold (gsi2).
+pub fn release_due(order_id: &str, seller_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("RELEASE#{seller_id}"))
+}
+
+pub const RELEASES_DUE_PK: &str = "RELEASES#DUE";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,24 @@
-//! The marketplace's records on the Table port. Every key and access pattern lives here (and
-//! in `docs/data-model.md`); functions use these repositories, never raw keys.
+//! The marketplace's records on the Table port, and its documents on the Blobs port. Every
+//! key and access pattern lives here (and in `docs/data-model.md`); functions use these
+//! repositories, never raw keys.
 
 pub mod events;
 mod help;
 pub mod keys;
+mod ledger;
 mod offers;
 mod orders;
 mod products;
 mod quotes;
 pub mod record;
 mod sellers;
+mod statements;
 
 pub use help::HelpRequests;
+pub use ledger::{FundsRead, Ledger, Posted};
 pub use offers::Offers;
 pub use orders::{Orders, Placed, awaiting_payment};
 pub use products::Products;
 pub use quotes::Quotes;
 pub use sellers::{Onboarded, Sellers};
+pub use statements::{Statements, document_key};

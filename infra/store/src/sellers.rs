@@ -1,7 +1,15 @@
 use marketplace::seller::Seller;
-use ports::{Condition, Table, TableError, TxOp};
+use ports::{Condition, Cursor, Index, Item, Query, Table, TableError, TxOp, Value};
 
 use crate::{keys, record};
+
+/// A seller's item: the seller, on the list of all sellers (gsi2).
+fn seller_item(seller: &Seller) -> Result<Item, TableError> {
+    let mut item = record::item(seller, &keys::seller(&seller.id), "seller")?;
+    item.insert("gsi2pk".into(), Value::from(keys::ALL_SELLERS_PK));
+    item.insert("gsi2sk".into(), Value::from(seller.id.as_str()));
+    Ok(item)
+}
 
 pub struct Sellers<'a> {
     table: &'a dyn Table,
@@ -37,10 +45,7 @@ impl<'a> Sellers<'a> {
         owner.insert("sellerId".into(), seller.id.as_str().into());
         owner.insert("kind".into(), "seller_owner".into());
         let ops = vec![
-            TxOp::Put {
-                item: record::item(seller, &keys::seller(&seller.id), "seller")?,
-                condition: Some(Condition::NotExists),
-            },
+            TxOp::Put { item: seller_item(seller)?, condition: Some(Condition::NotExists) },
             TxOp::Put { item: owner, condition: Some(Condition::NotExists) },
         ];
         match self.table.transact(ops).await {
@@ -54,6 +59,12 @@ impl<'a> Sellers<'a> {
     /// (`TableError::ConditionFailed`).
     pub async fn replace(&self, before: &Seller, after: &Seller) -> Result<(), TableError> {
         let unchanged = Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?);
-        self.table.put(record::item(after, &keys::seller(&after.id), "seller")?, Some(unchanged)).await
+        self.table.put(seller_item(after)?, Some(unchanged)).await
+    }
+
+    /// A page of all sellers, by id.
+    pub async fn all(&self, limit: u32, cursor: Option<Cursor>) -> Result<(Vec<Seller>, Option<Cursor>), TableError> {
+        let page = self.table.query(Query::new(Index::Gsi2, keys::ALL_SELLERS_PK).limit(limit).cursor(cursor)).await?;
+        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
     }
 }

@@ -162,3 +162,57 @@ impl OrderView {
         }
     }
 }
+
+/// A seller's funds in one currency (R-SETTLE): pending until delivery and the hold,
+/// available for the next payout run, in transit to its bank, and what it owes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceView {
+    pub pending: Money,
+    pub available: Money,
+    pub in_transit: Money,
+    pub owed: Money,
+    pub currency: marketplace::Currency,
+}
+
+impl BalanceView {
+    pub fn of(funds: marketplace::settlement::SellerFunds, currency: marketplace::Currency) -> BalanceView {
+        let m = |minor| Money::new(minor, currency);
+        BalanceView {
+            pending: m(funds.pending),
+            available: m(funds.available),
+            in_transit: m(funds.in_transit),
+            owed: m(funds.receivable),
+            currency,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayoutView {
+    pub id: String,
+    pub status: marketplace::settlement::PayoutStatus,
+    pub amount: Money,
+    /// The payout run's date.
+    pub run: String,
+    pub created_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl PayoutView {
+    pub fn of(payout: &marketplace::settlement::Payout) -> PayoutView {
+        PayoutView {
+            id: payout.id.clone(),
+            status: payout.status,
+            amount: payout.amount,
+            run: payout.run.clone(),
+            created_at: payout.created_at,
+            settled_at: payout.settled_at,
+            failure: payout.failure.clone(),
+        }
+    }
+}

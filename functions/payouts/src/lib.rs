@@ -1,0 +1,166 @@
+//! Payouts (R-SETTLE). Each run pays every seller its available funds, in each currency, to
+//! the bank account it declared, once what it owes is recovered and if the rest reaches the
+//! minimum. A payout is recorded and its money moved to "in transit" before the provider is
+//! asked, under an id of the seller and the run's date, so a run repeated the same day pays
+//! nothing twice. The provider's answer settles it: paid, or refused and the money available
+//! again. An unknown answer leaves it sent; the next run asks again under the same id.
+//! Suspended sellers' funds wait until they are reinstated.
+
+use marketplace::ledger::Kind;
+use marketplace::seller::{Seller, SellerStatus};
+use marketplace::settlement::{Payout, PayoutStatus, Terms, payout, payout_id, recovery};
+use marketplace::{Currency, Money};
+use ports::{PaymentError, PayoutAccount, Ports};
+use serde::Serialize;
+use store::{Ledger, Posted, Sellers};
+
+/// Attempts at one seller's payout when its balances keep moving under it.
+const ATTEMPTS: usize = 5;
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PayoutRun {
+    pub run: String,
+    pub paid: usize,
+    pub returned: usize,
+    /// Sent, with the provider's answer still unknown.
+    pub unconfirmed: usize,
+    pub recovered: usize,
+    pub failed: usize,
+}
+
+pub async fn run(ports: &Ports, terms: &Terms) -> Result<PayoutRun, String> {
+    let run = ports.clock.now().strftime("%Y-%m-%d").to_string();
+    let mut report = PayoutRun { run: run.clone(), ..PayoutRun::default() };
+    let ledger = Ledger::new(ports.table.as_ref());
+    let sellers = Sellers::new(ports.table.as_ref());
+    // Payouts an earlier run sent without an answer go first.
+    for open in ledger.open_payouts(100).await.map_err(|e| e.to_string())? {
+        match sellers.get(&open.seller_id).await.map_err(|e| e.to_string())? {
+            Some(seller) => finish(ports, &seller, open, &mut report).await,
+            None => report.failed += 1,
+        }
+    }
+    let mut cursor = None;
+    loop {
+        let (page, next) = sellers.all(100, cursor).await.map_err(|e| e.to_string())?;
+        for seller in page.iter().filter(|s| s.status != SellerStatus::Suspended) {
+            if let Err(error) = pay(ports, terms, seller, &run, &mut report).await {
+                report.failed += 1;
+                tracing::warn!(seller_id = %seller.id, %error, "payout will be retried at the next run");
+            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    tracing::info!(
+        run,
+        paid = report.paid,
+        returned = report.returned,
+        unconfirmed = report.unconfirmed,
+        failed = report.failed,
+        "payout run"
+    );
+    Ok(report)
+}
+
+/// Recovers what the seller owes and pays out the rest, in each currency it holds funds in.
+async fn pay(ports: &Ports, terms: &Terms, seller: &Seller, run: &str, report: &mut PayoutRun) -> Result<(), String> {
+    let ledger = Ledger::new(ports.table.as_ref());
+    let held = ledger.funds_by_currency(&seller.id).await.map_err(|e| e.to_string())?;
+    for (currency, _) in held {
+        let sent = send(ports, terms, seller, run, currency, report).await?;
+        if let Some(payout) = sent {
+            finish(ports, seller, payout, report).await;
+        }
+    }
+    Ok(())
+}
+
+/// Records the payout and moves its money to "in transit"; `None` when there is nothing to
+/// pay (or this run paid it already).
+async fn send(
+    ports: &Ports,
+    terms: &Terms,
+    seller: &Seller,
+    run: &str,
+    currency: Currency,
+    report: &mut PayoutRun,
+) -> Result<Option<Payout>, String> {
+    let ledger = Ledger::new(ports.table.as_ref());
+    let now = ports.clock.now();
+    for _ in 0..ATTEMPTS {
+        let funds = ledger.funds(&seller.id, currency).await.map_err(|e| e.to_string())?;
+        if let Some(recovered) = recovery(&seller.id, run, currency, funds.funds, now).map_err(|e| e.to_string())? {
+            if ledger.post(&recovered, Some(&funds), vec![]).await.map_err(|e| e.to_string())? == Posted::Now {
+                report.recovered += 1;
+            }
+            continue;
+        }
+        let amount = funds.funds.available;
+        if amount < terms.payout_minimum_minor.max(1) {
+            return Ok(None);
+        }
+        let payout = Payout {
+            id: payout_id(&seller.id, run, currency),
+            seller_id: seller.id.clone(),
+            run: run.to_owned(),
+            amount: Money::new(amount, currency),
+            status: PayoutStatus::Sent,
+            created_at: now,
+            settled_at: None,
+            failure: None,
+        };
+        let transaction = payout_transaction(&payout, Kind::Payout)?;
+        let write = Ledger::write_payout(&payout).map_err(|e| e.to_string())?;
+        match ledger.post(&transaction, Some(&funds), vec![write]).await.map_err(|e| e.to_string())? {
+            Posted::Now => return Ok(Some(payout)),
+            // This run paid the seller already; an unconfirmed one was finished above.
+            Posted::Before => return Ok(None),
+            Posted::Stale => continue,
+        }
+    }
+    Err("the seller's balances kept changing".into())
+}
+
+fn payout_transaction(payout: &Payout, stage: Kind) -> Result<marketplace::ledger::Transaction, String> {
+    let now = payout.settled_at.unwrap_or(payout.created_at);
+    self::payout(&payout.id, &payout.seller_id, stage, payout.amount, now).map_err(|e| e.to_string())
+}
+
+/// Asks the provider to pay a sent payout and records its answer.
+async fn finish(ports: &Ports, seller: &Seller, payout: Payout, report: &mut PayoutRun) {
+    let account = PayoutAccount {
+        holder: seller.trader.payment_account.holder.clone(),
+        iban: seller.trader.payment_account.iban.clone(),
+    };
+    let answer =
+        ports.payments.payout(&payout.id, &account, payout.amount.amount_minor, payout.amount.currency.code()).await;
+    let now = ports.clock.now();
+    let (stage, status, failure) = match answer {
+        Ok(()) => (Kind::PayoutPaid, PayoutStatus::Paid, None),
+        Err(PaymentError::Refused(reason)) => (Kind::PayoutReturned, PayoutStatus::Returned, Some(reason)),
+        Err(PaymentError::Unavailable(error)) => {
+            tracing::warn!(payout_id = %payout.id, %error, "payout outcome unknown; the next run asks again");
+            report.unconfirmed += 1;
+            return;
+        }
+    };
+    let settled = Payout { status, settled_at: Some(now), failure, ..payout };
+    let recorded = async {
+        let transaction = payout_transaction(&settled, stage)?;
+        let write = Ledger::write_payout(&settled).map_err(|e| e.to_string())?;
+        Ledger::new(ports.table.as_ref()).post(&transaction, None, vec![write]).await.map_err(|e| e.to_string())
+    };
+    match recorded.await {
+        Ok(_) if status == PayoutStatus::Paid => report.paid += 1,
+        Ok(_) => report.returned += 1,
+        Err(error) => {
+            // Still sent: the next run asks the provider again, which answers the same.
+            tracing::warn!(payout_id = %settled.id, %error, "payout answer not recorded; the next run retries");
+            report.unconfirmed += 1;
+        }
+    }
+}

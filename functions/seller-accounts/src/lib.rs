@@ -1,0 +1,118 @@
+//! A seller's money as the ledger holds it (R-SETTLE), for the seller's members and admins:
+//! its balance, its payouts, and its monthly statements in JSON or, with `Accept: text/csv`,
+//! CSV. A closed month's statement is served as stored; the current month's is built from
+//! the ledger as it stands.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use edge::{Caller, Json, PageParams, Paged, Problem, Query, Result};
+use marketplace::Currency;
+use marketplace::statement::Statement;
+use ports::Ports;
+use serde::Deserialize;
+use store::{Ledger, Sellers, Statements};
+use views::{BalanceView, PayoutView};
+
+pub fn router(ports: Ports) -> Router {
+    let routes = Router::new()
+        .route("/sellers/{id}/balance", get(balance))
+        .route("/sellers/{id}/payouts", get(payouts))
+        .route("/sellers/{id}/statements/{month}", get(statement));
+    edge::finish(routes, ports)
+}
+
+/// The seller named in the path, if the caller may see its money (404 otherwise, so a
+/// stranger learns nothing, not even that the seller exists).
+async fn managed_seller(ports: &Ports, caller: &Caller, id: &str) -> Result<String> {
+    caller.signed_in()?;
+    if !edge::body::is_id(id) || !caller.may_manage(id) {
+        return Err(Problem::not_found("seller"));
+    }
+    Sellers::new(ports.table.as_ref()).get(id).await?.ok_or_else(|| Problem::not_found("seller"))?;
+    Ok(id.to_owned())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InCurrency {
+    currency: Option<String>,
+}
+
+impl InCurrency {
+    fn currency(&self) -> Result<Currency> {
+        match self.currency.as_deref() {
+            None => Ok(Currency::EUR),
+            Some(code) => code.parse().map_err(|_| {
+                Problem::bad_request("invalid_query", "currency is an ISO 4217 code the marketplace settles in")
+            }),
+        }
+    }
+}
+
+async fn balance(
+    State(ports): State<Ports>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(query): Query<InCurrency>,
+) -> Result<Json<BalanceView>> {
+    let currency = query.currency()?;
+    let seller = managed_seller(&ports, &caller, &id).await?;
+    let funds = Ledger::new(ports.table.as_ref()).funds(&seller, currency).await?;
+    Ok(Json(BalanceView::of(funds.funds, currency)))
+}
+
+async fn payouts(
+    State(ports): State<Ports>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    page: PageParams,
+) -> Result<Json<Paged<PayoutView>>> {
+    let seller = managed_seller(&ports, &caller, &id).await?;
+    let (found, next) = Ledger::new(ports.table.as_ref()).payouts_of(&seller, page.limit, page.cursor).await?;
+    Ok(Json(Paged::new(found.iter().map(PayoutView::of).collect(), next)))
+}
+
+/// `2026-11` → itself, if it is a real month.
+fn month(value: &str) -> Option<String> {
+    let valid = value.len() == 7 && jiff::civil::Date::strptime("%Y-%m-%d", format!("{value}-01")).is_ok();
+    valid.then(|| value.to_owned())
+}
+
+async fn statement(
+    State(ports): State<Ports>,
+    caller: Caller,
+    axum::extract::Path((id, month_path)): axum::extract::Path<(String, String)>,
+    Query(query): Query<InCurrency>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let currency = query.currency()?;
+    let seller = managed_seller(&ports, &caller, &id).await?;
+    let month = month(&month_path).ok_or_else(|| Problem::not_found("statement"))?;
+    // A month that has not begun has no statement yet.
+    if month > marketplace::ledger::period_of(ports.clock.now()) {
+        return Err(Problem::not_found("statement"));
+    }
+    let statements = Statements::new(&ports);
+    let statement: Statement = match statements.stored(&seller, &month, currency).await.map_err(Problem::internal)? {
+        Some(stored) => stored,
+        None => statements.build(&seller, &month, currency).await?,
+    };
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")));
+    if !wants_csv {
+        return Ok(Json(statement).into_response());
+    }
+    let filename = format!("attachment; filename=\"statement-{seller}-{month}-{}.csv\"", currency.code());
+    let mut response = statement.to_csv().into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&filename) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}

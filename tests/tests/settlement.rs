@@ -1,0 +1,277 @@
+//! Settlement end to end (R-MANDATE, R-COMMISSION, R-MONTHLY, R-SETTLE), through the real
+//! handlers, workers and schedules: the worked example of `docs/ledger.md` to the cent, fees
+//! charged once however often the job runs, payouts that fail and come back, refunds after
+//! payout, and statements that equal the ledger. Each scenario runs on both adapters.
+
+use acceptance::{App, Reply};
+use marketplace::Currency;
+use marketplace::ledger::Account;
+use serde_json::{Value, json};
+use store::Ledger;
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("a timestamp")
+}
+
+fn eur(amount: &str) -> Value {
+    json!({"amount": amount, "currency": "EUR"})
+}
+
+/// A new active seller with one offer; returns the seller's id, a member's token and the
+/// offer's id. `iban` is where its payouts go.
+async fn seller_with_offer(
+    app: &App,
+    who: &str,
+    iban: &str,
+    product: &str,
+    price: &str,
+    shipping: &str,
+) -> (String, String, String) {
+    let user = app.token("buyer", who, None);
+    let mut application = acceptance::trader_application();
+    application["paymentAccount"]["iban"] = json!(iban);
+    let created = app.call("POST", "/sellers", Some(&user), Some(application)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let id = created.body["id"].as_str().expect("an id").to_owned();
+    let approved = app
+        .call("POST", &format!("/sellers/{id}/verification"), Some(&app.admin()), Some(json!({"decision": "approve"})))
+        .await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+    let member = app.token("seller", who, Some(&id));
+    let offer = json!({
+        "productId": product,
+        "grade": "very_good",
+        "price": eur(price),
+        "shippingFee": eur(shipping),
+        "stock": 5,
+        "warrantyMonths": 12,
+        "paymentMethods": ["card"]
+    });
+    let offer = app.call("POST", "/offers", Some(&member), Some(offer)).await;
+    assert_eq!(offer.status, 201, "{offer:?}");
+    (id, member, offer.body["id"].as_str().expect("an offer id").to_owned())
+}
+
+/// A paid order of the demo buyer for one of each offer; returns its id.
+async fn paid_order(app: &App, offers: &[&str]) -> String {
+    let buyer = app.buyer();
+    let lines: Vec<Value> = offers.iter().map(|o| json!({"offerId": o, "quantity": 1})).collect();
+    let quote = app
+        .call(
+            "POST",
+            "/quotes",
+            Some(&buyer),
+            Some(json!({"lines": lines, "paymentMethod": "card", "shippingCountry": "FR"})),
+        )
+        .await;
+    assert_eq!(quote.status, 201, "{quote:?}");
+    let order = app.call("POST", "/orders", Some(&buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
+    assert_eq!(order.status, 201, "{order:?}");
+    let intent = order.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
+    let paid = app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
+    assert_eq!(paid.status, 200, "{paid:?}");
+    app.settle().await;
+    order.body["id"].as_str().expect("an order id").to_owned()
+}
+
+async fn deliver(app: &App, order: &str, member: &str) {
+    for (step, body) in
+        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
+    {
+        let reply = app.call("POST", &format!("/orders/{order}/{step}"), Some(member), body).await;
+        assert_eq!(reply.status, 200, "{step}: {reply:?}");
+    }
+    app.settle().await;
+}
+
+async fn balance(app: &App, seller: &str, token: &str) -> Value {
+    let reply = app.get(&format!("/sellers/{seller}/balance"), Some(token)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    json!([reply.body["pending"]["amount"], reply.body["available"]["amount"], reply.body["owed"]["amount"]])
+}
+
+async fn run(app: &App, schedule: &str) -> Reply {
+    let reply = app.call("POST", &format!("/_local/schedules/{schedule}/run"), None, None).await;
+    assert_eq!(reply.status, 200, "{schedule}: {reply:?}");
+    app.settle().await;
+    reply
+}
+
+fn set_clock(app: &App, to: &str) {
+    app.runner.clock.set(at(to));
+}
+
+const PAYS: &str = "DE89 3704 0044 0532 0130 00";
+/// The sandbox refuses payouts to accounts ending in 0000.
+const CLOSED: &str = "DE94370400440532010000";
+
+/// A 249.00 phone + 4.99 shipping and an 89.00 tablet shipped free, from two sellers.
+async fn worked_example(app: &App) {
+    set_clock(app, "2026-11-02T09:00:00Z");
+    // The demo order is settled too; what it earned the platform is counted out.
+    app.settle().await;
+    let before = platform_revenue(app).await;
+    let (phone_seller, phone_member, phone) =
+        seller_with_offer(app, "phone-seller", PAYS, local_runner::demo::IPHONE, "249.00", "4.99").await;
+    let (tablet_seller, tablet_member, tablet) =
+        seller_with_offer(app, "tablet-seller", PAYS, local_runner::demo::IPAD, "89.00", "0.00").await;
+    let order = paid_order(app, &[&phone, &tablet]).await;
+    let shown = app.get(&format!("/orders/{order}"), Some(&app.buyer())).await;
+    assert_eq!(
+        (shown.body["serviceFee"]["amount"].as_str(), shown.body["total"]["amount"].as_str()),
+        (Some("3.99"), Some("346.98"))
+    );
+
+    // Paid: each seller's sale less 10 % commission (25.40 and 8.90) is held pending.
+    assert_eq!(balance(app, &phone_seller, &phone_member).await, json!(["228.59", "0.00", "0.00"]));
+    assert_eq!(balance(app, &tablet_seller, &tablet_member).await, json!(["80.10", "0.00", "0.00"]));
+
+    // Delivered on the 5th: still pending during the 7-day hold.
+    set_clock(app, "2026-11-05T10:00:00Z");
+    deliver(app, &order, &phone_member).await;
+    deliver(app, &order, &tablet_member).await;
+    set_clock(app, "2026-11-12T09:59:00Z");
+    run(app, "funds-release").await;
+    assert_eq!(balance(app, &phone_seller, &phone_member).await, json!(["228.59", "0.00", "0.00"]));
+    // The clock runs on from where it is set: the hold ends a few milliseconds after 10:00.
+    set_clock(app, "2026-11-12T10:01:00Z");
+    run(app, "funds-release").await;
+    assert_eq!(balance(app, &phone_seller, &phone_member).await, json!(["0.00", "228.59", "0.00"]));
+    assert_eq!(balance(app, &tablet_seller, &tablet_member).await, json!(["0.00", "80.10", "0.00"]));
+
+    // 1 December: November's fee, once, however often the job runs.
+    set_clock(app, "2026-12-01T00:05:00Z");
+    for _ in 0..3 {
+        run(app, "seller-fees").await;
+    }
+    assert_eq!(balance(app, &phone_seller, &phone_member).await, json!(["0.00", "178.59", "0.00"]));
+    assert_eq!(balance(app, &tablet_seller, &tablet_member).await, json!(["0.00", "30.10", "0.00"]));
+
+    // 6 December: everything available is paid out, once.
+    set_clock(app, "2026-12-06T03:00:00Z");
+    run(app, "payouts").await;
+    run(app, "payouts").await;
+    assert_eq!(balance(app, &phone_seller, &phone_member).await, json!(["0.00", "0.00", "0.00"]));
+    let payouts = app.get(&format!("/sellers/{phone_seller}/payouts"), Some(&phone_member)).await;
+    assert_eq!(payouts.body["items"].as_array().map(Vec::len), Some(1), "{payouts:?}");
+    assert_eq!(
+        (payouts.body["items"][0]["status"].as_str(), &payouts.body["items"][0]["amount"]),
+        (Some("paid"), &eur("178.59"))
+    );
+
+    // November's statement, as stored when the month closed, equals the ledger.
+    let statement = app.get(&format!("/sellers/{phone_seller}/statements/2026-11"), Some(&phone_member)).await;
+    assert_eq!(statement.status, 200, "{statement:?}");
+    let kinds: Vec<&str> =
+        statement.body["lines"].as_array().into_iter().flatten().filter_map(|l| l["kind"].as_str()).collect();
+    assert_eq!(kinds, ["sale", "release", "monthly_fee"]);
+    assert_eq!(statement.body["totals"]["sales"], eur("228.59"));
+    assert_eq!(statement.body["totals"]["commission"], eur("25.40"));
+    assert_eq!(statement.body["totals"]["monthlyFees"], eur("50.00"));
+    assert_eq!(statement.body["opening"]["available"], eur("0.00"));
+    assert_eq!(statement.body["closing"]["available"], eur("178.59"));
+    let december = app.get(&format!("/sellers/{phone_seller}/statements/2026-12"), Some(&app.admin())).await;
+    assert_eq!(december.body["opening"], statement.body["closing"], "one month closes where the next opens");
+    assert_eq!(december.body["totals"]["payouts"], eur("178.59"));
+    assert_eq!(december.body["closing"]["available"], eur("0.00"));
+    let csv = app
+        .send(
+            "GET",
+            &format!("/sellers/{phone_seller}/statements/2026-11"),
+            Some(&phone_member),
+            None,
+            &[("accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(csv.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("text/csv; charset=utf-8"));
+    assert!(csv.text.starts_with("postedAt,kind,transactionId,orderId,commission,pending,available,inTransit,owed\n"));
+    assert!(
+        csv.text.contains(&format!(",sale,{order}:{phone_seller}:sale,{order},25.40,228.59,0.00,0.00,0.00\n")),
+        "{}",
+        csv.text
+    );
+    assert!(csv.text.ends_with(",closing_balance,,,0.00,0.00,178.59,0.00,0.00\n"), "{}", csv.text);
+    let stored =
+        app.runner.ports.blobs.get(&store::document_key(&phone_seller, "2026-11", Currency::EUR, "json")).await;
+    assert!(stored.ok().flatten().is_some(), "the closed month's statement is stored");
+
+    // The platform earned the service fee and both commissions, and November's fee of four
+    // sellers (the two demo sellers were active in November too); nothing else.
+    assert_eq!(platform_revenue(app).await, [before[0] + 399, before[1] + 2_540 + 890, before[2] + 4 * 5_000]);
+}
+
+/// Service fees, commission and subscriptions earned so far, in euro cents.
+async fn platform_revenue(app: &App) -> [i64; 3] {
+    let ledger = Ledger::new(app.runner.ports.table.as_ref());
+    let mut earned = [0; 3];
+    for (i, account) in [Account::ServiceFees, Account::Commission, Account::Subscriptions].into_iter().enumerate() {
+        earned[i] = ledger.platform_balance(&account, Currency::EUR).await.expect("a balance");
+    }
+    earned
+}
+
+/// A refused payout returns the money; a refund after payout leaves the seller owing, and
+/// later funds pay that back first.
+async fn refused_payouts_and_refunds_after_payout(app: &App) {
+    set_clock(app, "2026-11-02T09:00:00Z");
+    let (seller, member, offer) =
+        seller_with_offer(app, "closed-account-seller", CLOSED, local_runner::demo::IPAD, "100.00", "0.00").await;
+    let order = paid_order(app, &[&offer]).await;
+    deliver(app, &order, &member).await;
+    set_clock(app, "2026-11-16T03:00:00Z");
+    run(app, "funds-release").await;
+    assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "90.00", "0.00"]));
+    run(app, "payouts").await;
+    let payouts = app.get(&format!("/sellers/{seller}/payouts"), Some(&member)).await;
+    assert_eq!(payouts.body["items"][0]["status"], "returned", "{payouts:?}");
+    assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "90.00", "0.00"]), "the money is back");
+
+    // The buyer is refunded in full after the release.
+    let refund = app
+        .send(
+            "POST",
+            &format!("/orders/{order}/refunds"),
+            Some(&member),
+            Some(&json!({"amount": eur("100.00")}).to_string()),
+            &[("content-type", "application/json"), ("idempotency-key", "refund-all")],
+        )
+        .await;
+    assert_eq!(refund.status, 201, "{refund:?}");
+    app.settle().await;
+    // The whole commission comes back with the full refund: the seller's 90.00 goes to the buyer.
+    assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "0.00", "0.00"]));
+    set_clock(app, "2026-12-01T00:05:00Z");
+    run(app, "seller-fees").await;
+    assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "0.00", "50.00"]), "the fee is owed");
+    let statement = app.get(&format!("/sellers/{seller}/statements/2026-11"), Some(&member)).await;
+    assert_eq!(statement.body["totals"]["refunds"], eur("90.00"));
+    assert_eq!(statement.body["totals"]["commission"], eur("0.00"));
+    assert_eq!(statement.body["closing"]["owed"], eur("50.00"));
+}
+
+async fn statements_refuse_what_is_not_there(app: &App) {
+    let lyon = app.lyon();
+    for (path, status) in [
+        ("/sellers/sel_demo_lyon/statements/2026-13", 404),
+        ("/sellers/sel_demo_lyon/statements/26-11", 404),
+        ("/sellers/sel_demo_lyon/statements/9999-01", 404),
+        ("/sellers/sel_demo_lyon/balance?currency=XXX", 400),
+        ("/sellers/sel_demo_lyon/balance?currency=EUR&extra=1", 400),
+        ("/sellers/sel_demo_berlin/balance", 404),
+        ("/sellers/sel_unknown/balance", 404),
+    ] {
+        let reply = app.get(path, Some(&lyon)).await;
+        assert_eq!(reply.status, status, "{path}: {reply:?}");
+    }
+    assert_eq!(app.get("/sellers/sel_unknown/balance", Some(&app.admin())).await.status, 404);
+    assert_eq!(
+        app.get("/sellers/sel_demo_lyon/balance?currency=GBP", Some(&app.admin())).await.body["currency"],
+        "GBP"
+    );
+}
+
+acceptance::on_both_adapters!(
+    embedded: acceptance::App::embedded().await,
+    aws: acceptance::App::aws().await,
+    cases: [worked_example, refused_payouts_and_refunds_after_payout, statements_refuse_what_is_not_there]
+);
