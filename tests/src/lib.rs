@@ -212,6 +212,15 @@ impl App {
         Some((app, counter))
     }
 
+    /// On the AWS adapters with a table that fails on purpose once armed; `None` without an
+    /// emulator.
+    pub async fn aws_faulty() -> Option<(App, Arc<faults::FaultyTable>)> {
+        let table: Arc<dyn ports::Table> = Arc::new(aws_table().await?);
+        let faulty = Arc::new(faults::FaultyTable::new(table.clone()));
+        let app = Self::aws_on(faulty.clone(), table).await?;
+        Some((app, faulty))
+    }
+
     async fn aws_on(table: Arc<dyn ports::Table>, provider_table: Arc<dyn ports::Table>) -> Option<App> {
         let template = local_runner::repository_template().expect("template.yaml parses");
         let config = aws_config().await?;

@@ -3,7 +3,9 @@
 //! charged once however often the job runs, payouts that fail and come back, refunds after
 //! payout, and statements that equal the ledger. Each scenario runs on both adapters.
 
+use acceptance::faults::{Fault, FaultyTable};
 use acceptance::{App, Reply};
+use local_runner::demo::{SELLER_BERLIN, SELLER_LYON};
 use marketplace::Currency;
 use marketplace::ledger::Account;
 use serde_json::{Value, json};
@@ -270,8 +272,60 @@ async fn statements_refuse_what_is_not_there(app: &App) {
     );
 }
 
+/// The fee job crashing at every storage call in turn (before or after the call applied),
+/// then run again: every seller is charged each month exactly once.
+async fn fees_are_charged_once_after_a_crash_half_way(app: &App, faulty: &FaultyTable, every: usize) {
+    set_clock(app, "2026-11-02T09:00:00Z");
+    let mut sellers = vec![SELLER_LYON.to_owned(), SELLER_BERLIN.to_owned()];
+    for who in ["fees-a", "fees-b", "fees-c"] {
+        sellers.push(seller_with_offer(app, who, PAYS, local_runner::demo::IPAD, "10.00", "0.00").await.0);
+    }
+    app.settle().await;
+    let ledger = Ledger::new(app.runner.ports.table.as_ref());
+    // A clean run counts the calls a run makes.
+    set_clock(app, "2026-12-01T00:05:00Z");
+    faulty.arm(0, Fault::Before);
+    run(app, "seller-fees").await;
+    let calls = faulty.calls();
+    let mut month = jiff::civil::date(2026, 12, 1);
+    for at in (1..=calls).step_by(every) {
+        for fault in [Fault::Before, Fault::After] {
+            month = month.checked_add(jiff::Span::new().months(1)).expect("a month");
+            let first = month.to_zoned_datetime(jiff::tz::TimeZone::UTC).expect("a date").timestamp();
+            app.runner.clock.set(first.checked_add(jiff::SignedDuration::from_mins(5)).expect("a time"));
+            let charged_before = platform_revenue(app).await[2];
+            faulty.arm(at, fault);
+            let _ = app.call("POST", "/_local/schedules/seller-fees/run", None, None).await;
+            faulty.arm(0, fault);
+            run(app, "seller-fees").await;
+            run(app, "seller-fees").await;
+            let charged = platform_revenue(app).await[2] - charged_before;
+            assert_eq!(charged, 5_000 * sellers.len() as i64, "crash at call {at} ({fault:?}) of {calls}");
+            let previous = marketplace::settlement::previous_month(app.runner.ports.clock.now()).0;
+            for seller in &sellers {
+                let id = format!("fee:{seller}:{previous}:EUR");
+                assert!(ledger.transaction(&id).await.expect("a read").is_some(), "{id}");
+            }
+        }
+    }
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,
     cases: [worked_example, refused_payouts_and_refunds_after_payout, statements_refuse_what_is_not_there]
 );
+
+#[tokio::test]
+async fn embedded_fees_are_charged_once_after_a_crash_at_any_call() {
+    let (app, faulty) = App::embedded_faulty().await;
+    fees_are_charged_once_after_a_crash_half_way(&app, &faulty, 1).await;
+}
+
+/// Every sixth call on the emulator, which is slower.
+#[tokio::test]
+async fn aws_fees_are_charged_once_after_a_crash_half_way() {
+    if let Some((app, faulty)) = App::aws_faulty().await {
+        fees_are_charged_once_after_a_crash_half_way(&app, &faulty, 6).await;
+    }
+}
