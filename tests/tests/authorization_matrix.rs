@@ -23,6 +23,7 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/sellers/{id}/removal", "13333A", Some(r#"{"reason": "audit"}"#)),
     ("GET", "/sellers/{id}/offers", "144A4A", None),
     ("GET", "/sellers/{id}/help-requests", "144A4A", None),
+    ("PUT", "/sellers/{id}/contract", "13333A", Some(r#"{"commissionRate": "0.08"}"#)),
     ("GET", "/sellers/{id}/balance", "144A4A", None),
     ("GET", "/sellers/{id}/payouts", "144A4A", None),
     ("GET", "/sellers/{id}/statements/{month}", "144A4A", None),

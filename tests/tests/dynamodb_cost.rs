@@ -27,6 +27,9 @@ async fn each_operation_stays_within_its_round_trips() {
     let Some((app, counter)) = App::aws_counted().await else { return };
     let buyer = app.buyer();
     let mut rows = Vec::new();
+    // The demo order's settlement is not measured here.
+    app.settle().await;
+    counter.take();
 
     app.get("/products/prd_demo_iphone13/offers", None).await;
     let listing = counter.take();
@@ -58,6 +61,11 @@ async fn each_operation_stays_within_its_round_trips() {
     let webhook = counter.take();
     rows.push(row("payment webhook", &webhook));
 
+    // The order-settlement worker, on the order.paid event: the service fee and two sales.
+    app.settle().await;
+    let settlement = counter.take();
+    rows.push(row("settlement of a paid order (2 sellers)", &settlement));
+
     let accepted = app.call("POST", &format!("/orders/{}/acceptance", id(&order)), Some(&app.lyon()), None).await;
     assert_eq!(accepted.status, 200);
     let acceptance = counter.take();
@@ -76,4 +84,8 @@ async fn each_operation_stays_within_its_round_trips() {
         "a transition is a read, a transaction and the outbox clear: {acceptance:?}"
     );
     assert!(listing.round_trips() <= 3, "a listing is the product, a page and its sellers: {listing:?}");
+    assert!(
+        settlement.round_trips() <= 6,
+        "settling is three reads (order, record, sellers) and one transaction per posting: {settlement:?}"
+    );
 }

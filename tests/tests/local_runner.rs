@@ -70,6 +70,8 @@ async fn moves_its_clock() {
 #[tokio::test]
 async fn delivers_failed_messages_again_then_dead_letters_them() {
     let app = App::embedded().await;
+    app.settle().await; // the demo order's events
+
     let queue = app.runner.ports.queue.clone();
     queue.send(store::events::SELLER_EVENTS, "not json", std::time::Duration::ZERO, None).await.expect("sent");
     let visibility = jiff::SignedDuration::from_secs(361);
@@ -84,6 +86,8 @@ async fn delivers_failed_messages_again_then_dead_letters_them() {
 #[tokio::test]
 async fn relays_events_left_in_the_outbox_and_fires_rates_on_its_clock() {
     let app = App::embedded().await;
+    app.settle().await; // the demo order's events
+
     let event = store::events::OrderEvent::new("order.delivered", "ord_x", Some("sel_demo_lyon"));
     let now = app.runner.now();
     app.runner.ports.table.transact(vec![store::events::outbox::put(&event, now)]).await.expect("an event left behind");

@@ -109,10 +109,11 @@ const CLOSED: &str = "DE94370400440532010000";
 
 /// A 249.00 phone + 4.99 shipping and an 89.00 tablet shipped free, from two sellers.
 async fn worked_example(app: &App) {
-    set_clock(app, "2026-11-02T09:00:00Z");
-    // The demo order is settled too; what it earned the platform is counted out.
+    // The demo order is settled too (before the clock goes back); what it earned the platform
+    // is counted out.
     app.settle().await;
     let before = platform_revenue(app).await;
+    set_clock(app, "2026-11-02T09:00:00Z");
     let (phone_seller, phone_member, phone) =
         seller_with_offer(app, "phone-seller", PAYS, local_runner::demo::IPHONE, "249.00", "4.99").await;
     let (tablet_seller, tablet_member, tablet) =
@@ -251,6 +252,50 @@ async fn refused_payouts_and_refunds_after_payout(app: &App) {
     assert_eq!(statement.body["closing"]["owed"], eur("50.00"));
 }
 
+/// A seller's negotiated terms: its own commission on each sale and its own monthly fee.
+async fn contracts_set_the_commission_and_the_fee(app: &App) {
+    set_clock(app, "2026-11-02T09:00:00Z");
+    let (seller, member, offer) =
+        seller_with_offer(app, "contract-seller", PAYS, local_runner::demo::IPAD, "100.00", "0.00").await;
+    let path = format!("/sellers/{seller}/contract");
+    let terms = json!({"commissionRate": "0.085", "monthlyFee": eur("39.00")});
+    assert_eq!(
+        app.call("PUT", &path, Some(&member), Some(terms.clone())).await.status,
+        403,
+        "sellers do not set their own terms"
+    );
+    let set = app.call("PUT", &path, Some(&app.admin()), Some(terms)).await;
+    assert_eq!(set.status, 200, "{set:?}");
+    assert_eq!(set.body["contract"], json!({"commissionRate": "0.085", "monthlyFee": eur("39.00")}));
+    let account = app.get(&format!("/sellers/{seller}/account"), Some(&member)).await;
+    assert_eq!(account.body["contract"]["commissionRate"], "0.085", "the seller sees its terms");
+    for (bad, field) in [
+        (json!({"commissionRate": "1.5"}), "commissionRate"),
+        (json!({"commissionRate": "0.12345"}), "commissionRate"),
+        (json!({"commissionRate": "ten"}), "commissionRate"),
+        (json!({"monthlyFee": eur("-1.00")}), "monthlyFee.amount"),
+        (json!({"monthlyFee": {"amount": "5.00", "currency": "XXX"}}), "monthlyFee.currency"),
+    ] {
+        let reply = app.call("PUT", &path, Some(&app.admin()), Some(bad.clone())).await;
+        assert_eq!((reply.status, reply.fields()), (422, vec![field.to_owned()]), "{bad}");
+    }
+    let unknown = app.call("PUT", &path, Some(&app.admin()), Some(json!({"commision": "0.1"}))).await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(app.call("PUT", "/sellers/sel_unknown/contract", Some(&app.admin()), Some(json!({}))).await.status, 404);
+
+    let order = paid_order(app, &[&offer]).await;
+    assert_eq!(balance(app, &seller, &member).await, json!(["91.50", "0.00", "0.00"]), "8.5 % of 100.00");
+    deliver(app, &order, &member).await;
+    set_clock(app, "2026-12-01T00:05:00Z");
+    run(app, "funds-release").await;
+    run(app, "seller-fees").await;
+    assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "52.50", "0.00"]), "91.50 less its own 39.00 fee");
+
+    // Back to the defaults.
+    let reset = app.call("PUT", &path, Some(&app.admin()), Some(json!({"commissionRate": null}))).await;
+    assert_eq!(reset.body["contract"], json!({}));
+}
+
 async fn statements_refuse_what_is_not_there(app: &App) {
     let lyon = app.lyon();
     for (path, status) in [
@@ -313,7 +358,12 @@ async fn fees_are_charged_once_after_a_crash_half_way(app: &App, faulty: &Faulty
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,
-    cases: [worked_example, refused_payouts_and_refunds_after_payout, statements_refuse_what_is_not_there]
+    cases: [
+        worked_example,
+        refused_payouts_and_refunds_after_payout,
+        contracts_set_the_commission_and_the_fee,
+        statements_refuse_what_is_not_there
+    ]
 );
 
 #[tokio::test]

@@ -12,7 +12,10 @@ use std::sync::Arc;
 
 use acceptance::App;
 use acceptance::faults::{Fault, FaultyTable};
+use marketplace::Currency;
+use marketplace::ledger::{Account, SellerAccount};
 use marketplace::order::{Order, OrderStatus, PartStatus, RefundState};
+use marketplace::settlement::PayoutStatus;
 use ports::{Index, Query, Table};
 use serde_json::json;
 
@@ -80,7 +83,7 @@ impl World {
         self.maybe_arm();
         let buyer_sub = format!("buyer-{}", self.rng.u8(0..3));
         let buyer = self.app.token("buyer", &buyer_sub, None);
-        match self.rng.u8(0..10) {
+        match self.rng.u8(0..12) {
             0..=2 => {
                 let count = self.rng.usize(1..=2);
                 let mut lines = Vec::new();
@@ -241,6 +244,19 @@ impl World {
                 let reply = self.app.call("POST", "/_local/schedules/payment-expiry/run", None, None).await;
                 self.log.push(format!("clock +{minutes} min, sweep → {} {}", reply.status, reply.body["report"]));
             }
+            10 | 11 => {
+                // Settlement's schedules: the hold ending, a month closing, a payout run. A
+                // failed run is simply run again by its schedule; it must never pay twice.
+                let (what, days) = match self.rng.u8(0..3) {
+                    0 => ("funds-release", 8),
+                    1 => ("seller-fees", 31),
+                    _ => ("payouts", 10),
+                };
+                self.app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * days));
+                let reply = self.app.call("POST", &format!("/_local/schedules/{what}/run"), None, None).await;
+                self.app.settle().await;
+                self.log.push(format!("clock +{days} days, {what} → {} {}", reply.status, reply.body["report"]));
+            }
             _ => {
                 let seller = if self.rng.bool() { "sel_demo_lyon" } else { "sel_demo_berlin" };
                 let (what, body) = if self.rng.bool() {
@@ -325,6 +341,7 @@ impl World {
                 return Err(format!("{}: refunded {at_provider}, more than the {} paid", order.id, order.totals.total));
             }
         }
+        self.check_ledger().await?;
         for (offer_id, initial) in &self.initial_stock {
             let offer = store::Offers::new(table.as_ref())
                 .get(offer_id)
@@ -341,6 +358,112 @@ impl World {
             }
         }
         Ok(())
+    }
+}
+
+impl World {
+    /// The ledger's invariants at any moment: the accounts sum to zero, and no seller's funds
+    /// are ever negative.
+    async fn check_ledger(&self) -> Result<(), String> {
+        let table = self.faulty.inner();
+        let ledger = store::Ledger::new(table.as_ref());
+        let mut signed_total = 0;
+        for account in Account::PLATFORM {
+            let natural = ledger.platform_balance(&account, Currency::EUR).await.map_err(|e| e.to_string())?;
+            signed_total += account.natural(natural);
+        }
+        for seller in self.sellers().await? {
+            let funds = ledger.funds(&seller, Currency::EUR).await.map_err(|e| e.to_string())?.funds;
+            for which in SellerAccount::ALL {
+                if funds.get(which) < 0 {
+                    return Err(format!("{seller}'s {} funds went negative: {funds:?}", which.as_str()));
+                }
+                signed_total += which.of(&seller).natural(funds.get(which));
+            }
+        }
+        if signed_total != 0 {
+            return Err(format!("the ledger's accounts sum to {signed_total}, not zero"));
+        }
+        Ok(())
+    }
+
+    async fn sellers(&self) -> Result<Vec<String>, String> {
+        let table = self.faulty.inner();
+        let (sellers, _) = store::Sellers::new(table.as_ref()).all(1000, None).await.map_err(|e| e.to_string())?;
+        Ok(sellers.into_iter().map(|s| s.id).collect())
+    }
+
+    /// Once every event is delivered and every schedule has run, the ledger says exactly what
+    /// the orders and payouts say.
+    async fn check_settled(&mut self) -> Result<(), String> {
+        self.faulty.arm(0, Fault::Before);
+        for _ in 0..4 {
+            // Past the queue's visibility timeout, so failed messages are delivered again.
+            self.app.runner.clock.advance(jiff::SignedDuration::from_mins(7));
+            self.app.call("POST", "/_local/schedules/event-relay/run", None, None).await;
+            self.app.settle().await;
+        }
+        let table = self.faulty.inner();
+        let ledger = store::Ledger::new(table.as_ref());
+        let mut orders = self.orders().await;
+        // The demo order, paid when the demo was seeded.
+        orders.extend(
+            store::Orders::new(table.as_ref()).get(local_runner::demo::IPAD_ORDER).await.map_err(|e| e.to_string())?,
+        );
+        let (mut collected, mut service_fees, mut commission, mut insurance) = (0, 0, 0, 0);
+        let rate = marketplace::settlement::Terms::default().commission_rate;
+        for order in orders.iter().filter(|o| o.status == OrderStatus::Paid) {
+            let record = ledger.order_ledger(order).await.map_err(|e| e.to_string())?;
+            collected += order.totals.total.amount_minor;
+            service_fees += order.totals.service_fee.amount_minor;
+            for part in &order.parts {
+                let posted = record.part(&part.seller_id).ok_or(format!("{}: a part was never settled", order.id))?;
+                let refunded: i64 =
+                    posted.refunds.iter().filter(|r| !r.reversed).map(|r| r.goods_minor + r.insurance_minor).sum();
+                if refunded != part.refunded_minor {
+                    return Err(format!(
+                        "{} part {}: the ledger refunded {refunded}, the order {}",
+                        order.id, part.seller_id, part.refunded_minor
+                    ));
+                }
+                let goods: i64 = order
+                    .lines_of(&part.seller_id)
+                    .map(|l| l.items_amount().amount_minor + l.shipping_fee.amount_minor)
+                    .sum();
+                if posted.commission_minor != marketplace::settlement::commission(rate, goods) {
+                    return Err(format!(
+                        "{} part {}: commission {} on {goods}",
+                        order.id, part.seller_id, posted.commission_minor
+                    ));
+                }
+                collected -= part.refunded_minor;
+                commission += posted.commission_minor - posted.commission_returned_minor();
+                insurance += order.lines_of(&part.seller_id).map(|l| l.insurance_premium.amount_minor).sum::<i64>()
+                    - posted.refunds.iter().filter(|r| !r.reversed).map(|r| r.insurance_minor).sum::<i64>();
+            }
+        }
+        let mut paid_out = 0;
+        for seller in self.sellers().await? {
+            let (payouts, _) = ledger.payouts_of(&seller, 100, None).await.map_err(|e| e.to_string())?;
+            paid_out +=
+                payouts.iter().filter(|p| p.status == PayoutStatus::Paid).map(|p| p.amount.amount_minor).sum::<i64>();
+        }
+        let balance = |account: Account| {
+            let ledger = &ledger;
+            async move { ledger.platform_balance(&account, Currency::EUR).await.map_err(|e| e.to_string()) }
+        };
+        let expected = [
+            ("clearing", balance(Account::ProviderClearing).await?, collected - paid_out),
+            ("service fees", balance(Account::ServiceFees).await?, service_fees),
+            ("commission", balance(Account::Commission).await?, commission),
+            ("insurer", balance(Account::InsurerPayable).await?, insurance),
+        ];
+        for (what, found, want) in expected {
+            if found != want {
+                return Err(format!("{what}: the ledger holds {found}, the orders and payouts say {want}"));
+            }
+        }
+        self.check_ledger().await
     }
 }
 
@@ -373,6 +496,9 @@ async fn run(seed: u64) -> Result<Ran, String> {
         if let Err(broken) = world.check().await {
             return Err(format!("seed {seed}: {broken}\nsteps:\n{}", world.log.join("\n")));
         }
+    }
+    if let Err(broken) = world.check_settled().await {
+        return Err(format!("seed {seed}, once settled: {broken}\nsteps:\n{}", world.log.join("\n")));
     }
     let outbox = world.faulty.inner().query(Query::new(Index::Gsi2, "OUTBOX")).await.map_err(|e| e.to_string())?;
     if !outbox.items.is_empty() {

@@ -10,6 +10,7 @@ use marketplace::offer::{Grade, Offer, OfferStatus, PaymentMethod};
 use marketplace::order::Order;
 use marketplace::payments::{sign, verify};
 use marketplace::seller::SellerStatus;
+use marketplace::settlement::{OrderLedger, Step, Terms, next_step};
 use marketplace::{Currency, Money};
 
 fn offer(i: usize) -> Offer {
@@ -50,6 +51,22 @@ fn hot_paths(c: &mut Criterion) {
     });
     let quote = price(&pricing, "qt_1".into(), "buyer".into(), &cart, &offers, now).expect("a quote");
     c.bench_function("place the order of a 10-line quote", |b| b.iter(|| Order::place(black_box(&quote), now)));
+    // Settling the paid order (3 sellers): every posting next_step calls for, in memory.
+    let paid = Order::place(&quote, now).pay("pi_1", quote.totals.total, now).expect("paid");
+    let rate = Terms::default().commission_rate;
+    c.bench_function("settle a paid 10-line order (3 sellers): every posting", |b| {
+        b.iter(|| {
+            let mut ledger = OrderLedger::new(&paid);
+            let mut postings = 0;
+            while let Some(Step::Post { transaction, ledger: after, .. }) =
+                next_step(black_box(&paid), &ledger, &|_| rate, Terms::default().hold, now).expect("balanced")
+            {
+                postings += transaction.postings.len();
+                ledger = after;
+            }
+            postings
+        })
+    });
     let body = br#"{"id":"evt_1","type":"payment.succeeded","intentId":"pi_1","orderId":"ord_1","amount":{"amount":"249.00","currency":"EUR"},"created":1795773600}"#;
     let header = sign(b"secret", now.as_second(), body);
     c.bench_function("verify a webhook signature", |b| {

@@ -175,6 +175,19 @@ pub mod at_rest {
         let stored = Stored::deserialize(deserializer)?;
         Ok(Money::new(stored.amount_minor, stored.currency))
     }
+
+    /// The same for an optional amount.
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(money: &Option<Money>, serializer: S) -> Result<S::Ok, S::Error> {
+            money.map(|m| Stored { amount_minor: m.amount_minor, currency: m.currency }).serialize(serializer)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Money>, D::Error> {
+            Ok(Option::<Stored>::deserialize(deserializer)?.map(|s| Money::new(s.amount_minor, s.currency)))
+        }
+    }
 }
 
 #[cfg(test)]

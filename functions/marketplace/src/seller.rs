@@ -163,8 +163,43 @@ const KEPT_ACTIVE_PERIODS: usize = 12;
 pub struct Contract {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rust_decimal::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_fee_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::money::at_rest::option")]
+    pub monthly_fee: Option<crate::Money>,
+}
+
+/// Most digits a commission rate may have after the point (0.1234 is 12.34 %).
+const RATE_DIGITS: u32 = 4;
+
+impl Contract {
+    /// An admin's contract terms, checked: a rate between 0 and 1 with at most four decimals
+    /// (`"0.085"`), a fee that is not negative. `None` leaves a term at the marketplace default.
+    pub fn from_input(
+        commission_rate: Option<&str>,
+        monthly_fee: Option<&crate::money::MoneyInput>,
+    ) -> Result<Contract, Error> {
+        use rust_decimal::Decimal;
+        let mut v = Violations::new();
+        let rate = commission_rate.and_then(|r| {
+            let rate = r
+                .trim()
+                .parse::<Decimal>()
+                .ok()
+                .filter(|r| *r >= Decimal::ZERO && *r <= Decimal::ONE && r.scale() <= RATE_DIGITS);
+            v.check(
+                rate.is_some(),
+                "commissionRate",
+                "must be a decimal between 0 and 1 with at most four decimals, such as \"0.085\"",
+            );
+            rate.map(|r| r.normalize())
+        });
+        let fee = monthly_fee.and_then(|input| {
+            let currency = v.parse("monthlyFee.currency", input.currency.parse::<crate::Currency>())?;
+            let fee = v.parse("monthlyFee.amount", crate::Money::parse(&input.amount, currency))?;
+            v.check(fee.amount_minor >= 0, "monthlyFee.amount", "must not be negative");
+            Some(fee)
+        });
+        v.finish(|| Contract { commission_rate: rate, monthly_fee: fee })
+    }
 }
 
 /// An admin's decision on a seller's status.

@@ -76,7 +76,7 @@ impl Terms {
     }
 
     pub fn monthly_fee(&self, contract: &Contract) -> Money {
-        contract.monthly_fee_minor.map_or(self.monthly_fee, |minor| Money::new(minor, self.monthly_fee.currency))
+        contract.monthly_fee.unwrap_or(self.monthly_fee)
     }
 }
 
@@ -683,7 +683,7 @@ mod tests {
         assert_eq!(Terms::from_json("{}"), Ok(Terms::default()));
         assert!(Terms::from_json(r#"{"commissionRate": "1.5"}"#).is_err());
         assert!(Terms::from_json(r#"{"holdDay": 3}"#).is_err(), "a misspelt field is refused");
-        let custom = Contract { commission_rate: Some(Decimal::new(8, 2)), monthly_fee_minor: Some(0) };
+        let custom = Contract { commission_rate: Some(Decimal::new(8, 2)), monthly_fee: Some(eur(0)) };
         assert_eq!(terms.commission_rate(&custom), Decimal::new(8, 2));
         assert_eq!(terms.monthly_fee(&custom), eur(0));
     }

@@ -48,26 +48,39 @@ pub async fn handle(ports: &Ports, terms: &Terms, batch: Vec<Message>) -> Vec<St
 }
 
 /// Posts everything the order's current state calls for; returns how many transactions.
+/// The order, its record and its sellers are read once, and again only when a write finds
+/// that someone settled the order meanwhile.
 pub async fn settle(ports: &Ports, terms: &Terms, order_id: &str) -> Result<usize, String> {
     let table = ports.table.as_ref();
     let (orders, ledger, sellers) = (Orders::new(table), Ledger::new(table), Sellers::new(table));
     let mut posted = 0;
+    let mut fresh = None;
     for _ in 0..MAX_STEPS {
-        let Some(order) = orders.get(order_id).await.map_err(text)? else {
-            tracing::warn!(order_id, "no such order; nothing to settle");
-            return Ok(posted);
+        let (order, record, rates) = match fresh.take() {
+            Some(read) => read,
+            None => {
+                let Some(order) = orders.get(order_id).await.map_err(text)? else {
+                    tracing::warn!(order_id, "no such order; nothing to settle");
+                    return Ok(posted);
+                };
+                let record = ledger.order_ledger(&order).await.map_err(text)?;
+                let ids: Vec<&str> = order.parts.iter().map(|p| p.seller_id.as_str()).collect();
+                let rates: Vec<(String, Decimal)> = sellers
+                    .get_many(&ids)
+                    .await
+                    .map_err(text)?
+                    .into_iter()
+                    .map(|s| (s.id.clone(), terms.commission_rate(&s.contract)))
+                    .collect();
+                (order, record, rates)
+            }
         };
-        let record = ledger.order_ledger(&order).await.map_err(text)?;
-        let ids: Vec<&str> = order.parts.iter().map(|p| p.seller_id.as_str()).collect();
-        let contracts = sellers.get_many(&ids).await.map_err(text)?;
         let rate_of = |seller_id: &str| -> Decimal {
-            contracts
-                .iter()
-                .find(|s| s.id == seller_id)
-                .map_or(terms.commission_rate, |s| terms.commission_rate(&s.contract))
+            rates.iter().find(|(id, _)| id == seller_id).map_or(terms.commission_rate, |(_, rate)| *rate)
         };
         let step = next_step(&order, &record, &rate_of, terms.hold, ports.clock.now()).map_err(text)?;
-        let written = match step {
+        let is_transaction = matches!(step, Some(Step::Post { .. }));
+        let (written, after) = match step {
             None => return Ok(posted),
             Some(Step::Post { transaction, ledger: after, charge }) => {
                 let seller = transaction.seller_id.clone().unwrap_or_default();
@@ -82,11 +95,7 @@ pub async fn settle(ports: &Ports, terms: &Terms, order_id: &str) -> Result<usiz
                 } else {
                     ledger.post(&transaction, None, also).await
                 };
-                let outcome = outcome.map_err(text)?;
-                if outcome == Posted::Now {
-                    posted += 1;
-                }
-                outcome
+                (outcome.map_err(text)?, after)
             }
             Some(Step::ScheduleRelease { seller_id, due, ledger: after }) => {
                 let ops: Vec<TxOp> = vec![
@@ -94,15 +103,19 @@ pub async fn settle(ports: &Ports, terms: &Terms, order_id: &str) -> Result<usiz
                     Ledger::schedule_release(&order.id, &seller_id, due),
                 ];
                 match table.transact(ops).await {
-                    Ok(()) => Posted::Now,
-                    Err(TableError::TransactionCanceled { .. }) => Posted::Stale,
+                    Ok(()) => (Posted::Now, after),
+                    Err(TableError::TransactionCanceled { .. }) => (Posted::Stale, after),
                     Err(e) => return Err(e.to_string()),
                 }
             }
         };
-        // `Before` and `Stale`: someone settled this order meanwhile; read it again.
-        if written != Posted::Now {
-            tracing::info!(order_id, ?written, "settlement record changed meanwhile; reading again");
+        if written == Posted::Now {
+            posted += usize::from(is_transaction);
+            fresh = Some((order, after, rates));
+        } else {
+            // Someone settled this order meanwhile (`Before`), or the seller's balances moved
+            // (`Stale`): read everything again.
+            tracing::info!(order_id, ?written, "settlement changed meanwhile; reading again");
         }
     }
     Err(format!("order {order_id} kept changing while it was settled"))

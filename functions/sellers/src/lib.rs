@@ -6,11 +6,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use edge::{Caller, Group, Json, PathId, Problem, Result};
 use jiff::Timestamp;
 use marketplace::Violations;
-use marketplace::seller::{Address, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo, decision_reason};
+use marketplace::money::MoneyInput;
+use marketplace::seller::{
+    Address, Contract, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo, decision_reason,
+};
 use ports::Ports;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -27,7 +30,8 @@ pub fn router(ports: Ports) -> Router {
         .route("/sellers/{id}/verification", post(verify))
         .route("/sellers/{id}/suspension", post(suspend))
         .route("/sellers/{id}/reinstatement", post(reinstate))
-        .route("/sellers/{id}/removal", post(remove));
+        .route("/sellers/{id}/removal", post(remove))
+        .route("/sellers/{id}/contract", put(set_contract));
     edge::finish(routes, ports)
 }
 
@@ -57,7 +61,18 @@ pub struct PrivateSeller {
     pub payment_account: MaskedAccount,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
+    pub contract: ContractView,
     pub updated_at: Timestamp,
+}
+
+/// The seller's own contract terms; an absent term is the marketplace's default.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commission_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_fee: Option<marketplace::Money>,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +108,10 @@ fn private(seller: &Seller) -> PrivateSeller {
             iban_ending: iban.chars().skip(iban.chars().count().saturating_sub(4)).collect(),
         },
         status_reason: seller.status_reason.clone(),
+        contract: ContractView {
+            commission_rate: seller.contract.commission_rate.map(|r| r.to_string()),
+            monthly_fee: seller.contract.monthly_fee,
+        },
         updated_at: seller.updated_at,
     }
 }
@@ -202,6 +221,36 @@ async fn decide_with_reason(
     let reason = decision_reason(&mut v, body.reason.as_deref(), reason_required);
     v.finish(|| ())?;
     decide(ports, id, change, reason).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ContractBody {
+    #[serde(default)]
+    commission_rate: Option<String>,
+    #[serde(default)]
+    monthly_fee: Option<MoneyInput>,
+}
+
+/// An admin records the seller's negotiated terms (R-COMMISSION, R-MONTHLY); a term left out
+/// (or `null`) returns to the marketplace default. Commission is fixed on each sale when it is
+/// paid, and the monthly fee when the month is charged, so a change applies from then on.
+async fn set_contract(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    Json(body): Json<ContractBody>,
+) -> Result<Json<PrivateSeller>> {
+    caller.require(Group::Admin)?;
+    let contract = Contract::from_input(body.commission_rate.as_deref(), body.monthly_fee.as_ref())?;
+    let sellers = Sellers::new(ports.table.as_ref());
+    let before = sellers.get(&id).await?.ok_or_else(|| Problem::not_found("seller"))?;
+    let after = Seller { contract, updated_at: ports.clock.now(), ..before.clone() };
+    if after.contract != before.contract {
+        sellers.replace(&before, &after).await?;
+        tracing::info!(seller_id = %after.id, "seller contract changed");
+    }
+    Ok(Json(private(if after.contract == before.contract { &before } else { &after })))
 }
 
 /// Applies an admin decision and announces it on the seller-events queue, whose worker brings

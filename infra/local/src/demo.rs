@@ -202,5 +202,10 @@ async fn seed_order(ports: &Ports) -> Result<(), TableError> {
         .await
         .map_err(unavailable)?;
     let Ok(paid) = order.pay(&intent, order.totals.total, now) else { return Ok(()) };
-    orders.transition(&order, &paid, vec![Orders::clear_payment_due(&order)]).await
+    // Announced as the webhook would, so settlement holds the seller's proceeds.
+    let event = store::events::OrderEvent::new("order.paid", &order.id, None);
+    let ops = vec![Orders::clear_payment_due(&order), store::events::outbox::put(&event, now)];
+    orders.transition(&order, &paid, ops).await?;
+    store::events::outbox::flush(ports.queue.as_ref(), table, &event).await;
+    Ok(())
 }
