@@ -99,6 +99,11 @@ async fn run(app: &App, schedule: &str) -> Reply {
     reply
 }
 
+/// The kinds of a statement's lines, in order.
+fn kinds(statement: &Reply) -> Vec<&str> {
+    statement.body["lines"].as_array().into_iter().flatten().filter_map(|l| l["kind"].as_str()).collect()
+}
+
 fn set_clock(app: &App, to: &str) {
     app.runner.clock.set(at(to));
 }
@@ -162,19 +167,19 @@ async fn worked_example(app: &App) {
         (Some("paid"), &eur("178.59"))
     );
 
-    // November's statement, as stored when the month closed, equals the ledger.
+    // November's statement, as stored when the month closed, equals the ledger; December's
+    // opens where November closed, with November's fee and the payout.
     let statement = app.get(&format!("/sellers/{phone_seller}/statements/2026-11"), Some(&phone_member)).await;
     assert_eq!(statement.status, 200, "{statement:?}");
-    let kinds: Vec<&str> =
-        statement.body["lines"].as_array().into_iter().flatten().filter_map(|l| l["kind"].as_str()).collect();
-    assert_eq!(kinds, ["sale", "release", "monthly_fee"]);
+    assert_eq!(kinds(&statement), ["sale", "release"]);
     assert_eq!(statement.body["totals"]["sales"], eur("228.59"));
     assert_eq!(statement.body["totals"]["commission"], eur("25.40"));
-    assert_eq!(statement.body["totals"]["monthlyFees"], eur("50.00"));
     assert_eq!(statement.body["opening"]["available"], eur("0.00"));
-    assert_eq!(statement.body["closing"]["available"], eur("178.59"));
+    assert_eq!(statement.body["closing"]["available"], eur("228.59"));
     let december = app.get(&format!("/sellers/{phone_seller}/statements/2026-12"), Some(&app.admin())).await;
+    assert_eq!(kinds(&december), ["monthly_fee", "payout", "payout_paid"]);
     assert_eq!(december.body["opening"], statement.body["closing"], "one month closes where the next opens");
+    assert_eq!(december.body["totals"]["monthlyFees"], eur("50.00"));
     assert_eq!(december.body["totals"]["payouts"], eur("178.59"));
     assert_eq!(december.body["closing"]["available"], eur("0.00"));
     let csv = app
@@ -193,7 +198,7 @@ async fn worked_example(app: &App) {
         "{}",
         csv.text
     );
-    assert!(csv.text.ends_with(",closing_balance,,,0.00,0.00,178.59,0.00,0.00\n"), "{}", csv.text);
+    assert!(csv.text.ends_with(",closing_balance,,,0.00,0.00,228.59,0.00,0.00\n"), "{}", csv.text);
     let stored =
         app.runner.ports.blobs.get(&store::document_key(&phone_seller, "2026-11", Currency::EUR, "json")).await;
     assert!(stored.ok().flatten().is_some(), "the closed month's statement is stored");
@@ -249,7 +254,21 @@ async fn refused_payouts_and_refunds_after_payout(app: &App) {
     let statement = app.get(&format!("/sellers/{seller}/statements/2026-11"), Some(&member)).await;
     assert_eq!(statement.body["totals"]["refunds"], eur("90.00"));
     assert_eq!(statement.body["totals"]["commission"], eur("0.00"));
-    assert_eq!(statement.body["closing"]["owed"], eur("50.00"));
+    assert_eq!(statement.body["closing"]["owed"], eur("0.00"), "November's fee is December's");
+
+    // A later sale pays the debt first; the rest stays available (the account still refuses).
+    let later = paid_order(app, &[&offer]).await;
+    deliver(app, &later, &member).await;
+    set_clock(app, "2026-12-16T03:00:00Z");
+    run(app, "funds-release").await;
+    assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "90.00", "50.00"]));
+    for _ in 0..2 {
+        run(app, "payouts").await;
+        assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "40.00", "0.00"]));
+    }
+    let december = app.get(&format!("/sellers/{seller}/statements/2026-12"), Some(&member)).await;
+    assert_eq!(kinds(&december), ["monthly_fee", "sale", "release", "recovery", "payout", "payout_returned"]);
+    assert_eq!(december.body["closing"]["available"], eur("40.00"));
 }
 
 /// A seller's negotiated terms: its own commission on each sale and its own monthly fee.

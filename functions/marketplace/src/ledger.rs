@@ -217,9 +217,6 @@ pub struct Transaction {
     pub seller_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
-    /// The month (`2026-11`) whose statement lists it: the month it was posted, except a
-    /// monthly fee, which belongs to the month it is for.
-    pub period: String,
     pub posted_at: Timestamp,
     pub postings: Vec<Posting>,
 }
@@ -242,7 +239,6 @@ pub struct Cause {
     pub currency: Currency,
     pub seller_id: Option<String>,
     pub order_id: Option<String>,
-    pub period: String,
     pub posted_at: Timestamp,
 }
 
@@ -279,10 +275,14 @@ impl Transaction {
             currency: cause.currency,
             seller_id: cause.seller_id,
             order_id: cause.order_id,
-            period: cause.period,
             posted_at: cause.posted_at,
             postings: merged,
         })
+    }
+
+    /// The month (`2026-11`) whose statement lists it: the month it was posted.
+    pub fn period(&self) -> String {
+        period_of(self.posted_at)
     }
 
     /// The signed amount the transaction posts to `account` (zero if none).
@@ -319,7 +319,6 @@ mod tests {
             currency: Currency::EUR,
             seller_id: seller.map(str::to_owned),
             order_id: None,
-            period: "2026-11".into(),
             posted_at: Timestamp::UNIX_EPOCH,
         }
     }

@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::ledger::{Account, Cause, Kind, Posting, SellerAccount, Transaction, Unbalanced, period_of};
+use crate::ledger::{Account, Cause, Kind, Posting, SellerAccount, Transaction, Unbalanced};
 use crate::money::{Currency, Money};
 use crate::order::{Order, OrderStatus, PartStatus, RefundState};
 use crate::seller::Contract;
@@ -246,7 +246,6 @@ pub fn next_step(
         currency,
         seller_id: seller_id.map(str::to_owned),
         order_id: Some(order.id.clone()),
-        period: period_of(now),
         posted_at: now,
     };
     if !ledger.service_fee_posted {
@@ -424,26 +423,19 @@ pub fn cover(transaction: Transaction, funds: SellerFunds) -> Result<Transaction
         currency: transaction.currency,
         seller_id: transaction.seller_id,
         order_id: transaction.order_id,
-        period: transaction.period,
         posted_at: transaction.posted_at,
     };
     Transaction::new(cause, postings)
 }
 
-fn seller_cause(id: String, kind: Kind, seller_id: &str, currency: Currency, period: &str, now: Timestamp) -> Cause {
-    Cause {
-        id,
-        kind,
-        currency,
-        seller_id: Some(seller_id.to_owned()),
-        order_id: None,
-        period: period.to_owned(),
-        posted_at: now,
-    }
+fn seller_cause(id: String, kind: Kind, seller_id: &str, currency: Currency, now: Timestamp) -> Cause {
+    Cause { id, kind, currency, seller_id: Some(seller_id.to_owned()), order_id: None, posted_at: now }
 }
 
 /// The monthly fee of `month` (`2026-10`), taken from the seller's available funds; what they
-/// cannot cover becomes owed. One id per seller, month and currency: charged once.
+/// cannot cover becomes owed. One id per seller, month and currency: charged once. Like every
+/// transaction it is listed in the statement of the month it is posted in (the fee for
+/// October in November's), so a closed month's statement never changes.
 pub fn monthly_fee(
     seller_id: &str,
     month: &str,
@@ -457,7 +449,6 @@ pub fn monthly_fee(
             Kind::MonthlyFee,
             seller_id,
             fee.currency,
-            month,
             now,
         ),
         vec![
@@ -469,7 +460,9 @@ pub fn monthly_fee(
 }
 
 /// Takes what the seller owes from its available funds, as far as they go. `None` when it
-/// owes nothing or has nothing available. `run` names the occasion (a payout run's date).
+/// owes nothing or has nothing available. `run` names the occasion (a payout run's date); the
+/// id also names the debt it recovers from, so a retry of the same recovery is the same
+/// transaction and a later one (the debt has changed) a new one.
 pub fn recovery(
     seller_id: &str,
     run: &str,
@@ -483,11 +476,10 @@ pub fn recovery(
     }
     Transaction::new(
         seller_cause(
-            format!("recovery:{seller_id}:{run}:{currency}"),
+            format!("recovery:{seller_id}:{run}:{currency}:{}", funds.receivable),
             Kind::Recovery,
             seller_id,
             currency,
-            &period_of(now),
             now,
         ),
         vec![
@@ -533,7 +525,7 @@ pub fn payout(
         ],
     };
     let kind = if matches!(stage, Kind::Payout | Kind::PayoutPaid) { stage } else { Kind::PayoutReturned };
-    Transaction::new(seller_cause(id, kind, seller_id, amount.currency, &period_of(now), now), postings)
+    Transaction::new(seller_cause(id, kind, seller_id, amount.currency, now), postings)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

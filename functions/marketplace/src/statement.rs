@@ -179,7 +179,6 @@ mod tests {
             currency: Currency::EUR,
             seller_id: Some("sel_a".into()),
             order_id: Some("ord_1".into()),
-            period: "2026-11".into(),
             posted_at: "2026-11-02T10:00:00Z".parse().expect("time"),
         };
         Transaction::new(cause, postings).expect("balanced")

@@ -90,8 +90,9 @@ async fn send(
     report: &mut PayoutRun,
 ) -> Result<Option<Payout>, String> {
     let ledger = Ledger::new(ports.table.as_ref());
-    let now = ports.clock.now();
     for _ in 0..ATTEMPTS {
+        // Each posting at its own moment, so statements list them in the order they happened.
+        let now = ports.clock.now();
         let funds = ledger.funds(&seller.id, currency).await.map_err(|e| e.to_string())?;
         if let Some(recovered) = recovery(&seller.id, run, currency, funds.funds, now).map_err(|e| e.to_string())? {
             if ledger.post(&recovered, Some(&funds), vec![]).await.map_err(|e| e.to_string())? == Posted::Now {

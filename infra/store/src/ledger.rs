@@ -93,7 +93,7 @@ impl<'a> Ledger<'a> {
             item.insert("gsi1pk".into(), Value::from(keys::seller_ledger_pk(seller)));
             item.insert(
                 "gsi1sk".into(),
-                Value::from(format!("{}#{}#{}", transaction.period, sortable(transaction.posted_at), transaction.id)),
+                Value::from(format!("{}#{}#{}", transaction.period(), sortable(transaction.posted_at), transaction.id)),
             );
         }
         let mut ops = vec![TxOp::Put { item, condition: Some(Condition::NotExists) }];
@@ -128,7 +128,7 @@ impl<'a> Ledger<'a> {
                 update = update.add(&format!("{}Minor", camel(which)), transaction.seller_movement(which));
             }
             ops.push(TxOp::Update {
-                key: keys::seller_month(seller, &transaction.period, currency),
+                key: keys::seller_month(seller, &transaction.period(), currency),
                 update,
                 condition: None,
             });
