@@ -227,8 +227,12 @@ impl Seller {
         }
     }
 
-    /// Whether the seller was active at some moment in `[from, until)`.
+    /// Whether the seller was active at some moment in `[from, until)`. A seller made active
+    /// before its periods were recorded counts as active since it was created.
     pub fn was_active_between(&self, from: Timestamp, until: Timestamp) -> bool {
+        if self.active_periods.is_empty() && self.status == SellerStatus::Active {
+            return self.created_at < until;
+        }
         self.active_periods.iter().any(|p| p.from < until && p.until.is_none_or(|end| end > from))
     }
 

@@ -433,7 +433,8 @@ fn seller_cause(id: String, kind: Kind, seller_id: &str, currency: Currency, now
 }
 
 /// The monthly fee of `month` (`2026-10`), taken from the seller's available funds; what they
-/// cannot cover becomes owed. One id per seller, month and currency: charged once. Like every
+/// cannot cover becomes owed. One id per seller and month, whatever the fee's currency:
+/// charged once. Like every
 /// transaction it is listed in the statement of the month it is posted in (the fee for
 /// October in November's), so a closed month's statement never changes.
 pub fn monthly_fee(
@@ -444,13 +445,7 @@ pub fn monthly_fee(
     now: Timestamp,
 ) -> Result<Transaction, Unbalanced> {
     let transaction = Transaction::new(
-        seller_cause(
-            format!("fee:{seller_id}:{month}:{}", fee.currency),
-            Kind::MonthlyFee,
-            seller_id,
-            fee.currency,
-            now,
-        ),
+        seller_cause(format!("fee:{seller_id}:{month}"), Kind::MonthlyFee, seller_id, fee.currency, now),
         vec![
             Posting::debit(Account::SellerAvailable(seller_id.to_owned()), fee.amount_minor),
             Posting::credit(Account::Subscriptions, fee.amount_minor),
@@ -460,12 +455,12 @@ pub fn monthly_fee(
 }
 
 /// Takes what the seller owes from its available funds, as far as they go. `None` when it
-/// owes nothing or has nothing available. `run` names the occasion (a payout run's date); the
-/// id also names the debt it recovers from, so a retry of the same recovery is the same
-/// transaction and a later one (the debt has changed) a new one.
+/// owes nothing or has nothing available. `occasion` names it (a payout run's date and the
+/// recovery's number in the run). Posting it is conditional on the balances it was computed
+/// from, which is what makes it apply once.
 pub fn recovery(
     seller_id: &str,
-    run: &str,
+    occasion: &str,
     currency: Currency,
     funds: SellerFunds,
     now: Timestamp,
@@ -475,13 +470,7 @@ pub fn recovery(
         return Ok(None);
     }
     Transaction::new(
-        seller_cause(
-            format!("recovery:{seller_id}:{run}:{currency}:{}", funds.receivable),
-            Kind::Recovery,
-            seller_id,
-            currency,
-            now,
-        ),
+        seller_cause(format!("recovery:{seller_id}:{occasion}:{currency}"), Kind::Recovery, seller_id, currency, now),
         vec![
             Posting::debit(Account::SellerAvailable(seller_id.to_owned()), amount),
             Posting::credit(Account::SellerReceivable(seller_id.to_owned()), amount),
@@ -837,6 +826,10 @@ mod tests {
         assert!(!back.was_active_between(start, end), "reinstated after November");
         let in_november = suspended.change_status(Reinstate, None, at("2026-11-30T23:59:59Z")).expect("back");
         assert!(in_november.was_active_between(start, end));
+        // Made active before periods were recorded: active since it was created.
+        let unrecorded = crate::seller::Seller { active_periods: Vec::new(), ..active.clone() };
+        assert!(unrecorded.was_active_between(start, end));
+        assert!(!unrecorded.was_active_between(at("2026-08-01T00:00:00Z"), at("2026-09-01T00:00:00Z")));
     }
 
     #[derive(Debug, Clone)]

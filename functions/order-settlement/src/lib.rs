@@ -4,7 +4,7 @@
 //! atomically with the order's settlement record. Redelivered, duplicated or reordered events
 //! therefore never post twice. The hourly sweep releases sellers' proceeds whose hold ended.
 
-use marketplace::ledger::Kind;
+use marketplace::ledger::{Kind, SellerAccount};
 use marketplace::settlement::{Step, Terms, cover, next_step};
 use ports::{Message, Ports, TableError, TxOp};
 use rust_decimal::Decimal;
@@ -16,8 +16,9 @@ use store::{Ledger, Orders, Posted, Sellers};
 /// a release per part), so only an order that keeps changing under us reaches it.
 const MAX_STEPS: usize = 200;
 
-/// Orders released per sweep; the next sweep takes the rest.
+/// Orders read per page of the release sweep, and pages per run (the next run takes the rest).
 pub const RELEASE_BATCH: u32 = 100;
+pub const RELEASE_PAGES: usize = 50;
 
 /// The settlement terms: `MARKETPLACE_SETTLEMENT` (JSON, see `Terms::from_json`), or the
 /// defaults of R-COMMISSION, R-MONTHLY and R-SETTLE.
@@ -91,7 +92,7 @@ pub async fn settle(ports: &Ports, terms: &Terms, order_id: &str) -> Result<usiz
                 let outcome = if charge {
                     let funds = ledger.funds(&seller, transaction.currency).await.map_err(text)?;
                     let covered = cover(transaction, funds.funds).map_err(text)?;
-                    ledger.post(&covered, Some(&funds), also).await
+                    ledger.post(&covered, Some(funds.expect(&[SellerAccount::Available])), also).await
                 } else {
                     ledger.post(&transaction, None, also).await
                 };
@@ -129,21 +130,31 @@ pub struct Released {
 }
 
 /// Settles the orders holding a part whose hold ended: their proceeds become available.
+/// Pages through everything due, up to `RELEASE_PAGES` pages a run; an order that fails is
+/// logged and skipped, so it never holds up the others, and the next run tries it again.
 pub async fn release_due(ports: &Ports, terms: &Terms) -> Result<Released, String> {
-    let due = Ledger::new(ports.table.as_ref()).releases_due(ports.clock.now(), RELEASE_BATCH).await.map_err(text)?;
+    let ledger = Ledger::new(ports.table.as_ref());
+    let now = ports.clock.now();
     let mut released = Released { orders: 0, transactions: 0 };
     let mut failures = 0;
-    // One order's trouble never stops the others; what fails is retried at the next run.
-    for order_id in due {
-        match settle(ports, terms, &order_id).await {
-            Ok(posted) => {
-                released.orders += 1;
-                released.transactions += posted;
+    let mut cursor = None;
+    for _ in 0..RELEASE_PAGES {
+        let (due, next) = ledger.releases_due(now, RELEASE_BATCH, cursor).await.map_err(text)?;
+        for order_id in due {
+            match settle(ports, terms, &order_id).await {
+                Ok(posted) => {
+                    released.orders += 1;
+                    released.transactions += posted;
+                }
+                Err(error) => {
+                    failures += 1;
+                    tracing::warn!(order_id, %error, "release will be retried at the next run");
+                }
             }
-            Err(error) => {
-                failures += 1;
-                tracing::warn!(order_id, %error, "release will be retried at the next run");
-            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
         }
     }
     tracing::info!(orders = released.orders, transactions = released.transactions, failures, "release sweep done");

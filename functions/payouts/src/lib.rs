@@ -6,7 +6,7 @@
 //! again. An unknown answer leaves it sent; the next run asks again under the same id.
 //! Suspended sellers' funds wait until they are reinstated.
 
-use marketplace::ledger::Kind;
+use marketplace::ledger::{Kind, SellerAccount};
 use marketplace::seller::{Seller, SellerStatus};
 use marketplace::settlement::{Payout, PayoutStatus, Terms, payout, payout_id, recovery};
 use marketplace::{Currency, Money};
@@ -15,7 +15,7 @@ use serde::Serialize;
 use store::{Ledger, Posted, Sellers};
 
 /// Attempts at one seller's payout when its balances keep moving under it.
-const ATTEMPTS: usize = 5;
+const ATTEMPTS: usize = 10;
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -35,10 +35,18 @@ pub async fn run(ports: &Ports, terms: &Terms) -> Result<PayoutRun, String> {
     let ledger = Ledger::new(ports.table.as_ref());
     let sellers = Sellers::new(ports.table.as_ref());
     // Payouts an earlier run sent without an answer go first.
-    for open in ledger.open_payouts(100).await.map_err(|e| e.to_string())? {
-        match sellers.get(&open.seller_id).await.map_err(|e| e.to_string())? {
-            Some(seller) => finish(ports, &seller, open, &mut report).await,
-            None => report.failed += 1,
+    let mut cursor = None;
+    loop {
+        let (open, next) = ledger.open_payouts(100, cursor).await.map_err(|e| e.to_string())?;
+        for payout in open {
+            match sellers.get(&payout.seller_id).await.map_err(|e| e.to_string())? {
+                Some(seller) => finish(ports, &seller, payout, &mut report).await,
+                None => report.failed += 1,
+            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
         }
     }
     let mut cursor = None;
@@ -90,13 +98,22 @@ async fn send(
     report: &mut PayoutRun,
 ) -> Result<Option<Payout>, String> {
     let ledger = Ledger::new(ports.table.as_ref());
+    // Recoveries of this run are numbered: one that finds its number taken (a repeated run)
+    // tries the next. Its balance conditions, not its id, make a recovery apply once.
+    let mut recoveries = 0;
     for _ in 0..ATTEMPTS {
         // Each posting at its own moment, so statements list them in the order they happened.
         let now = ports.clock.now();
         let funds = ledger.funds(&seller.id, currency).await.map_err(|e| e.to_string())?;
-        if let Some(recovered) = recovery(&seller.id, run, currency, funds.funds, now).map_err(|e| e.to_string())? {
-            if ledger.post(&recovered, Some(&funds), vec![]).await.map_err(|e| e.to_string())? == Posted::Now {
-                report.recovered += 1;
+        let occasion = format!("{run}:{recoveries}");
+        if let Some(recovered) =
+            recovery(&seller.id, &occasion, currency, funds.funds, now).map_err(|e| e.to_string())?
+        {
+            let from = funds.expect(&[SellerAccount::Available, SellerAccount::Receivable]);
+            match ledger.post(&recovered, Some(from), vec![]).await.map_err(|e| e.to_string())? {
+                Posted::Now => report.recovered += 1,
+                Posted::Before => recoveries += 1,
+                Posted::Stale => {}
             }
             continue;
         }
@@ -116,7 +133,8 @@ async fn send(
         };
         let transaction = payout_transaction(&payout, Kind::Payout)?;
         let write = Ledger::write_payout(&payout).map_err(|e| e.to_string())?;
-        match ledger.post(&transaction, Some(&funds), vec![write]).await.map_err(|e| e.to_string())? {
+        let from = funds.expect(&[SellerAccount::Available]);
+        match ledger.post(&transaction, Some(from), vec![write]).await.map_err(|e| e.to_string())? {
             Posted::Now => return Ok(Some(payout)),
             // This run paid the seller already; an unconfirmed one was finished above.
             Posted::Before => return Ok(None),

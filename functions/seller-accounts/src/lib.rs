@@ -96,7 +96,13 @@ async fn statement(
         return Err(Problem::not_found("statement"));
     }
     let statements = Statements::new(&ports);
-    let statement: Statement = match statements.stored(&seller, &month, currency).await.map_err(Problem::internal)? {
+    // Only a closed month has a stored statement; the current one is built as it stands.
+    let closed = month < marketplace::ledger::period_of(ports.clock.now());
+    let stored = match closed {
+        true => statements.stored(&seller, &month, currency).await.map_err(Problem::unavailable)?,
+        false => None,
+    };
+    let statement: Statement = match stored {
         Some(stored) => stored,
         None => statements.build(&seller, &month, currency).await?,
     };

@@ -6,6 +6,7 @@
 //! of it is stored.
 
 use marketplace::Currency;
+use marketplace::ledger::SellerAccount;
 use marketplace::seller::Seller;
 use marketplace::settlement::{Terms, monthly_fee, previous_month};
 use ports::Ports;
@@ -49,7 +50,7 @@ pub async fn charge_last_month(ports: &Ports, terms: &Terms) -> Result<Charged, 
                     }
                 }
             }
-            match store_statements(ports, &seller.id, &month, terms.monthly_fee.currency).await {
+            match store_statements(ports, &seller.id, &month, fee.currency).await {
                 Ok(stored) => report.statements += stored,
                 Err(error) => {
                     report.failed += 1;
@@ -97,7 +98,8 @@ async fn charge(ports: &Ports, terms: &Terms, seller: &Seller, month: &str) -> R
         let funds = ledger.funds(&seller.id, fee.currency).await.map_err(|e| e.to_string())?;
         let transaction =
             monthly_fee(&seller.id, month, fee, funds.funds, ports.clock.now()).map_err(|e| e.to_string())?;
-        match ledger.post(&transaction, Some(&funds), vec![]).await.map_err(|e| e.to_string())? {
+        let covered_from = funds.expect(&[SellerAccount::Available]);
+        match ledger.post(&transaction, Some(covered_from), vec![]).await.map_err(|e| e.to_string())? {
             Posted::Stale => continue,
             done => return Ok(done),
         }

@@ -233,8 +233,9 @@ struct ContractBody {
 }
 
 /// An admin records the seller's negotiated terms (R-COMMISSION, R-MONTHLY); a term left out
-/// (or `null`) returns to the marketplace default. Commission is fixed on each sale when it is
-/// paid, and the monthly fee when the month is charged, so a change applies from then on.
+/// (or `null`) returns to the marketplace default. A sale's commission is fixed when
+/// settlement posts it (moments after the payment), a month's fee when the month is charged,
+/// so a change applies from then on.
 async fn set_contract(
     State(ports): State<Ports>,
     caller: Caller,

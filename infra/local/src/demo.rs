@@ -102,7 +102,10 @@ pub async fn seed(ports: &Ports) -> Result<(), TableError> {
         ),
     ];
     for (id, owner, status, trader) in sellers {
-        if Sellers::new(table).get(id).await?.is_some() {
+        if let Some(existing) = Sellers::new(table).get(id).await? {
+            // Written again as it is, so a data folder from an older version gains the
+            // current index attributes (the list of all sellers).
+            Sellers::new(table).replace(&existing, &existing).await?;
             continue;
         }
         let onboarded = Seller::onboard(id.into(), owner.into(), trader, now);

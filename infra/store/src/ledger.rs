@@ -38,7 +38,21 @@ pub struct FundsRead {
     stored: Vec<(SellerAccount, i64)>,
 }
 
+/// The balances of a read that a transaction's amounts were computed from: the write is
+/// conditional on exactly these being unchanged, so sales landing on `pending` meanwhile do not
+/// disturb a fee or a payout computed from `available`.
+#[derive(Debug, Clone, Copy)]
+pub struct Expect<'r> {
+    read: &'r FundsRead,
+    accounts: &'r [SellerAccount],
+}
+
 impl FundsRead {
+    /// Expects `accounts` to be as read when the transaction is written.
+    pub fn expect<'r>(&'r self, accounts: &'r [SellerAccount]) -> Expect<'r> {
+        Expect { read: self, accounts }
+    }
+
     fn unchanged(&self, which: SellerAccount) -> Condition {
         match self.stored.iter().find(|(w, _)| *w == which) {
             Some((_, signed)) => Condition::equals("balanceMinor", *signed),
@@ -84,9 +98,11 @@ impl<'a> Ledger<'a> {
     pub async fn post(
         &self,
         transaction: &Transaction,
-        expect: Option<&FundsRead>,
+        expect: Option<Expect<'_>>,
         also: Vec<TxOp>,
     ) -> Result<Posted, TableError> {
+        let expected =
+            |which: SellerAccount| expect.filter(|e| e.accounts.contains(&which)).map(|e| e.read.unchanged(which));
         let currency = transaction.currency;
         let mut item = record::item(transaction, &keys::ledger_transaction(&transaction.id), "ledger_transaction")?;
         if let Some(seller) = &transaction.seller_id {
@@ -98,8 +114,7 @@ impl<'a> Ledger<'a> {
         }
         let mut ops = vec![TxOp::Put { item, condition: Some(Condition::NotExists) }];
         for posting in &transaction.postings {
-            let which = posting.account.seller().map(|(_, which)| which);
-            let condition = which.zip(expect).map(|(which, read)| read.unchanged(which));
+            let condition = posting.account.seller().and_then(|(_, which)| expected(which));
             ops.push(TxOp::Update {
                 key: balance_key(&posting.account, currency, &transaction.id),
                 update: Update::new()
@@ -111,14 +126,11 @@ impl<'a> Ledger<'a> {
             });
         }
         // Expected balances the transaction does not move must not have moved either.
-        if let (Some(read), Some(seller)) = (expect, &transaction.seller_id) {
+        if let Some(seller) = &transaction.seller_id {
             for which in SellerAccount::ALL {
                 let moved = transaction.postings.iter().any(|p| p.account == which.of(seller));
-                if !moved {
-                    ops.push(TxOp::Check {
-                        key: keys::seller_balance(seller, currency, which.as_str()),
-                        condition: read.unchanged(which),
-                    });
+                if let (false, Some(condition)) = (moved, expected(which)) {
+                    ops.push(TxOp::Check { key: keys::seller_balance(seller, currency, which.as_str()), condition });
                 }
             }
         }
@@ -272,16 +284,22 @@ impl<'a> Ledger<'a> {
         TxOp::Delete { key: keys::release_due(order_id, seller_id), condition: None }
     }
 
-    /// Orders with a part whose hold ended before `now`, oldest first.
-    pub async fn releases_due(&self, now: Timestamp, limit: u32) -> Result<Vec<String>, TableError> {
+    /// A page of the orders with a part whose hold ended before `now`, oldest first.
+    pub async fn releases_due(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<String>, Option<Cursor>), TableError> {
         let query = Query::new(Index::Gsi2, keys::RELEASES_DUE_PK)
             .sort(SortKey::Between("0".into(), format!("{}~", sortable(now))))
-            .limit(limit);
+            .limit(limit)
+            .cursor(cursor);
         let page = self.table.query(query).await?;
         let mut ids: Vec<String> =
             page.items.iter().filter_map(|i| i.get("orderId").and_then(Value::as_str).map(str::to_owned)).collect();
         ids.dedup();
-        Ok(ids)
+        Ok((ids, page.next))
     }
 
     /// The write of a new payout (it must not exist) or of its outcome (it must still be sent).
@@ -297,10 +315,14 @@ impl<'a> Ledger<'a> {
         self.table.get(&keys::payout(seller_id, run, currency)).await?.as_ref().map(record::entity).transpose()
     }
 
-    /// Payouts sent and never confirmed, oldest first.
-    pub async fn open_payouts(&self, limit: u32) -> Result<Vec<Payout>, TableError> {
-        let page = self.table.query(Query::new(Index::Gsi2, keys::OPEN_PAYOUTS_PK).limit(limit)).await?;
-        page.items.iter().map(record::entity).collect()
+    /// A page of payouts sent and never confirmed, oldest first.
+    pub async fn open_payouts(
+        &self,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<Payout>, Option<Cursor>), TableError> {
+        let page = self.table.query(Query::new(Index::Gsi2, keys::OPEN_PAYOUTS_PK).limit(limit).cursor(cursor)).await?;
+        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
     }
 
     /// A page of a seller's payouts, newest first.

@@ -15,7 +15,7 @@ mod sellers;
 mod statements;
 
 pub use help::HelpRequests;
-pub use ledger::{FundsRead, Ledger, Posted};
+pub use ledger::{Expect, FundsRead, Ledger, Posted};
 pub use offers::Offers;
 pub use orders::{Orders, Placed, awaiting_payment};
 pub use products::Products;
