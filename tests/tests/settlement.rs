@@ -292,6 +292,9 @@ async fn contracts_set_the_commission_and_the_fee(app: &App) {
         (json!({"commissionRate": "1.5"}), "commissionRate"),
         (json!({"commissionRate": "0.12345"}), "commissionRate"),
         (json!({"commissionRate": "ten"}), "commissionRate"),
+        (json!({"commissionRate": "1e-1"}), "commissionRate"),
+        (json!({"commissionRate": "-0.0"}), "commissionRate"),
+        (json!({"commissionRate": " 0.1"}), "commissionRate"),
         (json!({"monthlyFee": eur("-1.00")}), "monthlyFee.amount"),
         (json!({"monthlyFee": {"amount": "5.00", "currency": "XXX"}}), "monthlyFee.currency"),
     ] {
@@ -300,6 +303,10 @@ async fn contracts_set_the_commission_and_the_fee(app: &App) {
     }
     let unknown = app.call("PUT", &path, Some(&app.admin()), Some(json!({"commision": "0.1"}))).await;
     assert_eq!(unknown.status, 400);
+    let array = app.call("PUT", &path, Some(&app.admin()), Some(json!([]))).await;
+    assert_eq!((array.status, array.code()), (400, "invalid_body"), "an array is not a contract");
+    let bad_path = app.get(&format!("/sellers/{seller}/statements/%FF"), Some(&member)).await;
+    assert_eq!((bad_path.status, bad_path.code()), (404, "not_found"));
     assert_eq!(app.call("PUT", "/sellers/sel_unknown/contract", Some(&app.admin()), Some(json!({}))).await.status, 404);
 
     let order = paid_order(app, &[&offer]).await;

@@ -180,11 +180,12 @@ impl Contract {
         use rust_decimal::Decimal;
         let mut v = Violations::new();
         let rate = commission_rate.and_then(|r| {
-            let rate = r
-                .trim()
-                .parse::<Decimal>()
-                .ok()
-                .filter(|r| *r >= Decimal::ZERO && *r <= Decimal::ONE && r.scale() <= RATE_DIGITS);
+            // Plain decimals only: no sign, no exponent, no spaces.
+            let plain = !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            let rate = plain
+                .then(|| r.parse::<Decimal>().ok())
+                .flatten()
+                .filter(|r| *r <= Decimal::ONE && r.scale() <= RATE_DIGITS);
             v.check(
                 rate.is_some(),
                 "commissionRate",

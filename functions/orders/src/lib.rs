@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use edge::{Caller, Group, Json, OptionalJson, PageParams, Paged, PathId, Problem, Query, Result};
+use edge::{Caller, Group, Json, OptionalJson, PageParams, Paged, PathId, PathParams, Problem, Query, Result};
 use marketplace::help::{HelpRequest, NewHelpRequest};
 use marketplace::money::MoneyInput;
 use marketplace::order::{Order, RefundState};
@@ -397,7 +397,7 @@ struct Answer {
 async fn answer_help(
     State(ports): State<Ports>,
     caller: Caller,
-    axum::extract::Path((id, help_id)): axum::extract::Path<(String, String)>,
+    PathParams((id, help_id)): PathParams<(String, String)>,
     Json(body): Json<Answer>,
 ) -> Result<Json<HelpRequest>> {
     let (_, seller) = caller.seller_member()?;

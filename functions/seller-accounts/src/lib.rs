@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use edge::{Caller, Json, PageParams, Paged, Problem, Query, Result};
+use edge::{Caller, Json, PageParams, Paged, PathId, PathParams, Problem, Query, Result};
 use marketplace::Currency;
 use marketplace::statement::Statement;
 use ports::Ports;
@@ -55,7 +55,7 @@ impl InCurrency {
 async fn balance(
     State(ports): State<Ports>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathId(id): PathId,
     Query(query): Query<InCurrency>,
 ) -> Result<Json<BalanceView>> {
     let currency = query.currency()?;
@@ -67,7 +67,7 @@ async fn balance(
 async fn payouts(
     State(ports): State<Ports>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathId(id): PathId,
     page: PageParams,
 ) -> Result<Json<Paged<PayoutView>>> {
     let seller = managed_seller(&ports, &caller, &id).await?;
@@ -84,7 +84,7 @@ fn month(value: &str) -> Option<String> {
 async fn statement(
     State(ports): State<Ports>,
     caller: Caller,
-    axum::extract::Path((id, month_path)): axum::extract::Path<(String, String)>,
+    PathParams((id, month_path)): PathParams<(String, String)>,
     Query(query): Query<InCurrency>,
     headers: HeaderMap,
 ) -> Result<Response> {

@@ -39,6 +39,18 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
+/// Parses a request body, which is always a JSON object: a well-formed array, string or
+/// number is refused rather than read as a struct's fields in order.
+fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let value = parse(bytes)?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let message = "must be a JSON object".to_owned();
+        return Err(Problem::bad_request("invalid_body", "the body must be a JSON object")
+            .with_errors(vec![FieldError { field: "body".into(), message }]));
+    }
+    Ok(value)
+}
+
 /// The body's bytes, and whether it was declared JSON.
 async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<(bool, Bytes), Problem> {
     let json = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
@@ -64,7 +76,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         if !json {
             return Err(not_json());
         }
-        parse(&bytes).map(Json)
+        parse_body(&bytes).map(Json)
     }
 }
 
@@ -79,7 +91,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
         match read(request, state).await? {
             (_, bytes) if bytes.is_empty() => Ok(OptionalJson(T::default())),
             (false, _) => Err(not_json()),
-            (true, bytes) => parse(&bytes).map(OptionalJson),
+            (true, bytes) => parse_body(&bytes).map(OptionalJson),
         }
     }
 }
@@ -113,6 +125,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         let axum::extract::Path(id) =
             axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| not_found())?;
         if is_id(&id) { Ok(PathId(id)) } else { Err(not_found()) }
+    }
+}
+
+/// Several path parameters (`/orders/{id}/help-requests/{helpId}`), as a tuple of strings. One
+/// that cannot be read (not UTF-8) names no resource: 404, without a look-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(params)| PathParams(params))
+            .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "not_found", "no such resource"))
     }
 }
 
@@ -166,6 +194,15 @@ mod tests {
         let problem =
             parse::<Sample>(br#"{"stock": 5, "price": {"amount": "1"}, "extra": 1}"#).expect_err("unknown field");
         assert!(problem.errors[0].message.contains("extra"), "{problem:?}");
+    }
+
+    #[test]
+    fn a_body_is_an_object() {
+        for body in [&b"[]"[..], b"[5, {\"amount\": \"1\"}]", b"\"x\"", b"5", b"null"] {
+            let problem = parse_body::<Option<Sample>>(body).expect_err("not an object");
+            assert_eq!((problem.status, problem.code.as_str()), (400, "invalid_body"), "{body:?}");
+        }
+        assert!(parse_body::<Sample>(b" \n{\"stock\": 5, \"price\": {\"amount\": \"1\"}}").is_ok());
     }
 
     #[test]

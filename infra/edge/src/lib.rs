@@ -16,7 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use ports::Ports;
 
 pub use auth::{Caller, Group, User};
-pub use body::{Json, OptionalJson, PathId, Query};
+pub use body::{Json, OptionalJson, PathId, PathParams, Query};
 pub use page::{PageParams, Paged};
 pub use problem::{Problem, Result};
 
