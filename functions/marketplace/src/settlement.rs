@@ -577,6 +577,11 @@ mod tests {
     /// The worked example's order: a 249.00 phone with 4.99 shipping and an 89.00 tablet
     /// shipped free, from two sellers; `insured` adds the tablet's insurance.
     fn order(insured: bool, now: Timestamp) -> Order {
+        numbered_order(1, insured, now)
+    }
+
+    /// The same order, the `n`-th of the buyer's (its own id).
+    fn numbered_order(n: usize, insured: bool, now: Timestamp) -> Order {
         let facts = || SellerFacts { status: SellerStatus::Active, country: "FR".into() };
         let offers = [
             Some((crate::checkout::tests::offer("phone", 24_900, 499, 3), facts())),
@@ -590,9 +595,10 @@ mod tests {
             payment_method: PaymentMethod::Card,
             shipping_country: "FR".into(),
         };
-        let quote = price(&Pricing::default(), "qt_1".into(), "buyer".into(), &cart, &offers, now).expect("a quote");
+        let quote =
+            price(&Pricing::default(), format!("qt_{n}"), "buyer".into(), &cart, &offers, now).expect("a quote");
         let placed = Order::place(&quote, now);
-        placed.pay("pi_1", placed.totals.total, now).expect("paid")
+        placed.pay(&format!("pi_{n}"), placed.totals.total, now).expect("paid")
     }
 
     /// An in-memory ledger: balances per account and the ids posted, refusing a second post.
@@ -860,42 +866,50 @@ mod tests {
     }
 
     proptest! {
-        /// Random lives of an order, settled at random moments (each settlement is an event
-        /// delivered late, early or again), with month ends and payouts in between.
+        /// Random lives of one to three orders of the same two sellers, settled at random
+        /// moments (each settlement is an event delivered late, early or again), with month
+        /// ends and payouts in between.
         #[test]
         fn the_ledger_balances_and_never_pays_a_seller_more_than_it_earned(
-            ops in proptest::collection::vec(op(), 1..40),
+            ops in proptest::collection::vec((0..3usize, op()), 1..60),
+            order_count in 1..=3usize,
             rate_pct in 0u32..=30,
             insured in any::<bool>(),
         ) {
             let rate = Decimal::new(i64::from(rate_pct), 2);
             let mut now = at("2026-11-02T10:00:00Z");
-            let mut order = order(insured, now);
+            let mut orders: Vec<(Order, OrderLedger)> = (1..=order_count)
+                .map(|n| {
+                    let order = numbered_order(n, insured, now);
+                    let ledger = OrderLedger::new(&order);
+                    (order, ledger)
+                })
+                .collect();
             let sellers = [PHONE, TABLET];
             let mut book = Book::default();
-            let mut ledger = OrderLedger::new(&order);
             let mut fees: BTreeMap<&str, i64> = BTreeMap::new();
             let mut paid_out: BTreeMap<&str, i64> = BTreeMap::new();
             let mut refund_no = 0;
-            for op in ops {
+            for (which, op) in ops {
+                let (order, ledger) = &mut orders[which % order_count];
                 match op {
-                    Op::Accept(p) => { if let Ok(o) = order.accept(sellers[p], now) { order = o } }
+                    Op::Accept(p) => { if let Ok(o) = order.accept(sellers[p], now) { *order = o } }
                     Op::Deliver(p) => {
-                        if let Ok(o) = order.ship(sellers[p], "DHL", "1", now).and_then(|o| o.deliver(sellers[p], now)) { order = o }
+                        if let Ok(o) = order.ship(sellers[p], "DHL", "1", now).and_then(|o| o.deliver(sellers[p], now)) { *order = o }
                     }
                     Op::Refund(p, amount) => {
                         refund_no += 1;
-                        if let Ok(o) = order.refund(sellers[p], &format!("rf_{refund_no}"), eur(amount), now) { order = o }
+                        if let Ok(o) = order.refund(sellers[p], &format!("rf_{refund_no}"), eur(amount), now) { *order = o }
                     }
                     Op::Cancel(p) => {
-                        if let Ok((o, _)) = order.cancel_part(sellers[p], &format!("rf_cancel_{p}"), now) { order = o }
+                        if let Ok((o, _)) = order.cancel_part(sellers[p], &format!("rf_cancel_{p}"), now) { *order = o }
                     }
                     Op::Answer(p, sent) => {
                         let pending = order.part(sellers[p]).and_then(|part| part.refunds.iter().find(|r| r.state == RefundState::Pending)).map(|r| r.id.clone());
-                        if let Some(id) = pending { order = order.settle_refund(sellers[p], &id, sent).expect("pending") }
+                        if let Some(id) = pending { *order = order.settle_refund(sellers[p], &id, sent).expect("pending") }
                     }
                     Op::Advance(days) => now = now.saturating_add(SignedDuration::from_hours(24 * days)).expect("in range"),
-                    Op::Settle => { book.settle(&order, &mut ledger, rate, now); }
+                    Op::Settle => { book.settle(order, ledger, rate, now); }
                     Op::MonthEnd => {
                         let (month, _, _) = previous_month(now);
                         for seller in sellers {
@@ -925,34 +939,40 @@ mod tests {
                     prop_assert!(funds.pending >= 0 && funds.available >= 0 && funds.in_transit >= 0 && funds.receivable >= 0, "{funds:?}");
                 }
             }
-            // Everything the order's final state calls for, posted once more and again.
+            // Everything the orders' final states call for, posted once more and again.
             let end = now.saturating_add(SignedDuration::from_hours(24 * 30)).expect("in range");
-            book.settle(&order, &mut ledger, rate, end);
-            prop_assert_eq!(book.settle(&order, &mut ledger, rate, end), 0, "settled twice posts nothing");
+            for (order, ledger) in &mut orders {
+                book.settle(order, ledger, rate, end);
+                prop_assert_eq!(book.settle(order, ledger, rate, end), 0, "settled twice posts nothing");
+            }
             for seller in sellers {
-                let part = order.part(seller).expect("a part");
-                let goods: i64 = order.lines_of(seller).map(|l| l.items_amount().amount_minor + l.shipping_fee.amount_minor).sum();
-                let posted = ledger.part(seller).expect("posted");
-                let refunded_goods = posted.goods_refunded_minor();
-                // Commission charged on the sale is rate × goods, returned in proportion and
-                // wholly by a full refund.
-                prop_assert_eq!(posted.commission_minor, commission(rate, goods));
-                let commission_kept = posted.commission_minor - posted.commission_returned_minor();
-                if refunded_goods == goods { prop_assert_eq!(commission_kept, 0) }
-                let counted: i64 = part.refunds.iter().filter(|r| r.state != RefundState::Refused).map(|r| r.amount_minor).sum();
-                prop_assert_eq!(counted, part.refunded_minor);
-                let posted_refunds: i64 = posted.refunds.iter().filter(|r| !r.reversed).map(|r| r.goods_minor + r.insurance_minor).sum();
-                prop_assert_eq!(posted_refunds, part.refunded_minor, "the ledger refunded what the order did");
+                let (mut earned, mut sold_net) = (0, 0);
+                for (order, ledger) in &orders {
+                    let part = order.part(seller).expect("a part");
+                    let goods: i64 = order.lines_of(seller).map(|l| l.items_amount().amount_minor + l.shipping_fee.amount_minor).sum();
+                    let posted = ledger.part(seller).expect("posted");
+                    let refunded_goods = posted.goods_refunded_minor();
+                    // Commission charged on the sale is rate × goods, returned in proportion
+                    // and wholly by a full refund.
+                    prop_assert_eq!(posted.commission_minor, commission(rate, goods));
+                    let commission_kept = posted.commission_minor - posted.commission_returned_minor();
+                    if refunded_goods == goods { prop_assert_eq!(commission_kept, 0) }
+                    let counted: i64 = part.refunds.iter().filter(|r| r.state != RefundState::Refused).map(|r| r.amount_minor).sum();
+                    prop_assert_eq!(counted, part.refunded_minor);
+                    let posted_refunds: i64 = posted.refunds.iter().filter(|r| !r.reversed).map(|r| r.goods_minor + r.insurance_minor).sum();
+                    prop_assert_eq!(posted_refunds, part.refunded_minor, "the ledger refunded what the order did");
+                    earned += goods - refunded_goods - commission_kept;
+                    sold_net += goods - posted.commission_minor;
+                }
                 // What the seller ever receives: its goods less refunds, commission and fees.
                 let funds = book.funds(seller);
-                let earned = goods - refunded_goods - commission_kept;
                 let fee = fees.get(seller).copied().unwrap_or(0);
                 let paid = paid_out.get(seller).copied().unwrap_or(0);
                 prop_assert_eq!(funds.pending + funds.available + funds.in_transit - funds.receivable + paid, earned - fee);
                 // Paid out, less what it owes back (a refund after the payout), never exceeds
                 // what it earned; paid out alone never exceeds its sales less commission.
                 prop_assert!(paid - funds.receivable <= earned - fee);
-                prop_assert!(paid <= goods - posted.commission_minor);
+                prop_assert!(paid <= sold_net);
             }
         }
     }
