@@ -372,7 +372,7 @@ async fn fees_are_charged_once_after_a_crash_half_way(app: &App, faulty: &Faulty
             run(app, "seller-fees").await;
             let charged = platform_revenue(app).await[2] - charged_before;
             assert_eq!(charged, 5_000 * sellers.len() as i64, "crash at call {at} ({fault:?}) of {calls}");
-            let previous = marketplace::settlement::previous_month(app.runner.ports.clock.now()).0;
+            let previous = marketplace::funds::previous_month(app.runner.ports.clock.now()).0;
             for seller in &sellers {
                 let id = format!("fee:{seller}:{previous}");
                 assert!(ledger.transaction(&id).await.expect("a read").is_some(), "{id}");

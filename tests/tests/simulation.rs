@@ -13,9 +13,9 @@ use std::sync::Arc;
 use acceptance::App;
 use acceptance::faults::{Fault, FaultyTable};
 use marketplace::Currency;
+use marketplace::funds::PayoutStatus;
 use marketplace::ledger::{Account, SellerAccount};
 use marketplace::order::{Order, OrderStatus, PartStatus, RefundState};
-use marketplace::settlement::PayoutStatus;
 use ports::{Index, Query, Table};
 use serde_json::json;
 

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod checkout;
 pub mod error;
+pub mod funds;
 pub mod help;
 pub mod ledger;
 pub mod money;

@@ -5,9 +5,9 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::funds::SellerFunds;
 use crate::ledger::{Kind, SellerAccount, Transaction};
 use crate::money::{Currency, Money};
-use crate::settlement::SellerFunds;
 
 /// One transaction as the seller sees it: the buyers' money it concerns, the commission,
 /// and how each of the seller's balances moved.

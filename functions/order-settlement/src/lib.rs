@@ -4,8 +4,9 @@
 //! atomically with the order's settlement record. Redelivered, duplicated or reordered events
 //! therefore never post twice. The hourly sweep releases sellers' proceeds whose hold ended.
 
+use marketplace::funds::cover;
 use marketplace::ledger::{Kind, SellerAccount};
-use marketplace::settlement::{Step, Terms, cover, next_step};
+use marketplace::settlement::{Step, Terms, next_step};
 use ports::{Message, Ports, TableError, TxOp};
 use rust_decimal::Decimal;
 use serde::Serialize;

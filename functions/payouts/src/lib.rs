@@ -6,9 +6,10 @@
 //! again. An unknown answer leaves it sent; the next run asks again under the same id.
 //! Suspended sellers' funds wait until they are reinstated.
 
+use marketplace::funds::{Payout, PayoutStatus, payout, payout_id, recovery};
 use marketplace::ledger::{Kind, SellerAccount};
 use marketplace::seller::{Seller, SellerStatus};
-use marketplace::settlement::{Payout, PayoutStatus, Terms, payout, payout_id, recovery};
+use marketplace::settlement::Terms;
 use marketplace::{Currency, Money};
 use ports::{PaymentError, PayoutAccount, Ports};
 use serde::Serialize;

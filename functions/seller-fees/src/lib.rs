@@ -6,9 +6,10 @@
 //! of it is stored.
 
 use marketplace::Currency;
+use marketplace::funds::{monthly_fee, previous_month};
 use marketplace::ledger::SellerAccount;
 use marketplace::seller::Seller;
-use marketplace::settlement::{Terms, monthly_fee, previous_month};
+use marketplace::settlement::Terms;
 use ports::Ports;
 use serde::Serialize;
 use store::{Ledger, Posted, Sellers, Statements};

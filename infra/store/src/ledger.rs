@@ -5,8 +5,9 @@
 
 use jiff::Timestamp;
 use marketplace::Currency;
+use marketplace::funds::{Payout, PayoutStatus, SellerFunds};
 use marketplace::ledger::{Account, SellerAccount, Transaction};
-use marketplace::settlement::{OrderLedger, Payout, PayoutStatus, SellerFunds};
+use marketplace::settlement::OrderLedger;
 use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Update, Value};
 
 use crate::{keys, record};

@@ -176,7 +176,7 @@ pub struct BalanceView {
 }
 
 impl BalanceView {
-    pub fn of(funds: marketplace::settlement::SellerFunds, currency: marketplace::Currency) -> BalanceView {
+    pub fn of(funds: marketplace::funds::SellerFunds, currency: marketplace::Currency) -> BalanceView {
         let m = |minor| Money::new(minor, currency);
         BalanceView {
             pending: m(funds.pending),
@@ -192,7 +192,7 @@ impl BalanceView {
 #[serde(rename_all = "camelCase")]
 pub struct PayoutView {
     pub id: String,
-    pub status: marketplace::settlement::PayoutStatus,
+    pub status: marketplace::funds::PayoutStatus,
     pub amount: Money,
     /// The payout run's date.
     pub run: String,
@@ -204,7 +204,7 @@ pub struct PayoutView {
 }
 
 impl PayoutView {
-    pub fn of(payout: &marketplace::settlement::Payout) -> PayoutView {
+    pub fn of(payout: &marketplace::funds::Payout) -> PayoutView {
         PayoutView {
             id: payout.id.clone(),
             status: payout.status,
