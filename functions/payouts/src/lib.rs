@@ -13,7 +13,7 @@ use marketplace::settlement::Terms;
 use marketplace::{Currency, Money};
 use ports::{PaymentError, PayoutAccount, Ports};
 use serde::Serialize;
-use store::{Ledger, Posted, Sellers};
+use store::{FundsRead, Ledger, Posted, Sellers};
 
 /// Attempts at one seller's payout when its balances keep moving under it.
 const ATTEMPTS: usize = 10;
@@ -79,8 +79,8 @@ pub async fn run(ports: &Ports, terms: &Terms) -> Result<PayoutRun, String> {
 async fn pay(ports: &Ports, terms: &Terms, seller: &Seller, run: &str, report: &mut PayoutRun) -> Result<(), String> {
     let ledger = Ledger::new(ports.table.as_ref());
     let held = ledger.funds_by_currency(&seller.id).await.map_err(|e| e.to_string())?;
-    for (currency, _) in held {
-        let sent = send(ports, terms, seller, run, currency, report).await?;
+    for (currency, funds) in held {
+        let sent = send(ports, terms, seller, run, (currency, funds), report).await?;
         if let Some(payout) = sent {
             finish(ports, seller, payout, report).await;
         }
@@ -95,17 +95,22 @@ async fn send(
     terms: &Terms,
     seller: &Seller,
     run: &str,
-    currency: Currency,
+    (currency, read): (Currency, FundsRead),
     report: &mut PayoutRun,
 ) -> Result<Option<Payout>, String> {
     let ledger = Ledger::new(ports.table.as_ref());
+    // The balances as `pay` read them serve the first attempt; each later one reads again.
+    let mut first = Some(read);
     // Recoveries of this run are numbered: one that finds its number taken (a repeated run)
     // tries the next. Its balance conditions, not its id, make a recovery apply once.
     let mut recoveries = 0;
     for _ in 0..ATTEMPTS {
         // Each posting at its own moment, so statements list them in the order they happened.
         let now = ports.clock.now();
-        let funds = ledger.funds(&seller.id, currency).await.map_err(|e| e.to_string())?;
+        let funds = match first.take() {
+            Some(read) => read,
+            None => ledger.funds(&seller.id, currency).await.map_err(|e| e.to_string())?,
+        };
         let occasion = format!("{run}:{recoveries}");
         if let Some(recovered) =
             recovery(&seller.id, &occasion, currency, funds.funds, now).map_err(|e| e.to_string())?
