@@ -62,15 +62,7 @@ pub fn cover(transaction: Transaction, funds: SellerFunds) -> Result<Transaction
     let mut postings: Vec<Posting> = transaction.postings.iter().filter(|p| p.account != available).cloned().collect();
     postings.push(Posting::debit(available, covered));
     postings.push(Posting::debit(Account::SellerReceivable(seller), charged - covered));
-    let cause = Cause {
-        id: transaction.id,
-        kind: transaction.kind,
-        currency: transaction.currency,
-        seller_id: transaction.seller_id,
-        order_id: transaction.order_id,
-        posted_at: transaction.posted_at,
-    };
-    Transaction::new(cause, postings)
+    transaction.with_postings(postings)
 }
 
 fn seller_cause(id: String, kind: Kind, seller_id: &str, currency: Currency, now: Timestamp) -> Cause {

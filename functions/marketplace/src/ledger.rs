@@ -280,6 +280,19 @@ impl Transaction {
         })
     }
 
+    /// The same transaction (same id, cause and moment) with other postings, checked again.
+    pub fn with_postings(self, postings: Vec<Posting>) -> Result<Transaction, Unbalanced> {
+        let cause = Cause {
+            id: self.id,
+            kind: self.kind,
+            currency: self.currency,
+            seller_id: self.seller_id,
+            order_id: self.order_id,
+            posted_at: self.posted_at,
+        };
+        Transaction::new(cause, postings)
+    }
+
     /// The month (`2026-11`) whose statement lists it: the month it was posted.
     pub fn period(&self) -> String {
         period_of(self.posted_at)

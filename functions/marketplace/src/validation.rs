@@ -121,6 +121,11 @@ pub const COUNTRIES: &[&str] = &[
     "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
 ];
 
+/// A calendar month as the API writes it: `2026-11`.
+pub fn is_month(value: &str) -> bool {
+    value.len() == 7 && jiff::civil::Date::strptime("%Y-%m-%d", format!("{value}-01")).is_ok()
+}
+
 pub fn is_country(value: &str) -> bool {
     COUNTRIES.contains(&value)
 }
@@ -128,6 +133,14 @@ pub fn is_country(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months() {
+        assert!(is_month("2026-11") && is_month("1999-01"));
+        for bad in ["2026-13", "2026-00", "2026-1", "26-11", "2026-11-01", "", "2026/11", "abcd-ef"] {
+            assert!(!is_month(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn emails() {

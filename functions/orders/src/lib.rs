@@ -76,8 +76,8 @@ async fn list_orders(
     let user = caller.signed_in()?;
     let orders = Orders::new(ports.table.as_ref());
     if user.is(Group::Admin) {
-        let month = filter.month.unwrap_or_else(|| ports.clock.now().strftime("%Y-%m").to_string());
-        if jiff::civil::Date::strptime("%Y-%m-%d", format!("{month}-01")).is_err() {
+        let month = filter.month.unwrap_or_else(|| marketplace::ledger::period_of(ports.clock.now()));
+        if !marketplace::validation::is_month(&month) {
             return Err(Problem::bad_request("invalid_query", "month is YYYY-MM"));
         }
         let (found, next) = orders.of_month(&month, page.limit, page.cursor).await?;

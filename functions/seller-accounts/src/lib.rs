@@ -75,30 +75,23 @@ async fn payouts(
     Ok(Json(Paged::new(found.iter().map(PayoutView::of).collect(), next)))
 }
 
-/// `2026-11` → itself, if it is a real month.
-fn month(value: &str) -> Option<String> {
-    let valid = value.len() == 7 && jiff::civil::Date::strptime("%Y-%m-%d", format!("{value}-01")).is_ok();
-    valid.then(|| value.to_owned())
-}
-
 async fn statement(
     State(ports): State<Ports>,
     caller: Caller,
-    PathParams((id, month_path)): PathParams<(String, String)>,
+    PathParams((id, month)): PathParams<(String, String)>,
     Query(query): Query<InCurrency>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let currency = query.currency()?;
     let seller = managed_seller(&ports, &caller, &id).await?;
-    let month = month(&month_path).ok_or_else(|| Problem::not_found("statement"))?;
+    let current = marketplace::ledger::period_of(ports.clock.now());
     // A month that has not begun has no statement yet.
-    if month > marketplace::ledger::period_of(ports.clock.now()) {
+    if !marketplace::validation::is_month(&month) || month > current {
         return Err(Problem::not_found("statement"));
     }
     let statements = Statements::new(&ports);
     // Only a closed month has a stored statement; the current one is built as it stands.
-    let closed = month < marketplace::ledger::period_of(ports.clock.now());
-    let stored = match closed {
+    let stored = match month < current {
         true => statements.stored(&seller, &month, currency).await.map_err(Problem::unavailable)?,
         false => None,
     };

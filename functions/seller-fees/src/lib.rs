@@ -5,11 +5,11 @@
 //! charges each seller exactly once. The month is then closed, and each seller's statement
 //! of it is stored.
 
-use marketplace::Currency;
 use marketplace::funds::{monthly_fee, previous_month};
 use marketplace::ledger::SellerAccount;
 use marketplace::seller::Seller;
 use marketplace::settlement::Terms;
+use marketplace::{Currency, Money};
 use ports::Ports;
 use serde::Serialize;
 use store::{Ledger, Posted, Sellers, Statements};
@@ -41,7 +41,7 @@ pub async fn charge_last_month(ports: &Ports, terms: &Terms) -> Result<Charged, 
         for seller in page {
             let fee = terms.monthly_fee(&seller.contract);
             if seller.was_active_between(start, end) && fee.amount_minor > 0 {
-                match charge(ports, terms, &seller, &month).await {
+                match charge(ports, &seller, &month, fee).await {
                     Ok(Posted::Now) => report.charged += 1,
                     Ok(_) => report.already += 1,
                     Err(error) => {
@@ -92,8 +92,7 @@ async fn store_statements(
 }
 
 /// Charges one seller's fee for `month`: `Posted::Before` if it was charged already.
-async fn charge(ports: &Ports, terms: &Terms, seller: &Seller, month: &str) -> Result<Posted, String> {
-    let fee = terms.monthly_fee(&seller.contract);
+async fn charge(ports: &Ports, seller: &Seller, month: &str, fee: Money) -> Result<Posted, String> {
     let ledger = Ledger::new(ports.table.as_ref());
     for _ in 0..ATTEMPTS {
         let funds = ledger.funds(&seller.id, fee.currency).await.map_err(|e| e.to_string())?;

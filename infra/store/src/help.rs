@@ -46,6 +46,6 @@ impl<'a> HelpRequests<'a> {
             .table
             .query(Query::new(Index::Gsi1, keys::seller_help_pk(seller_id)).descending().limit(limit).cursor(cursor))
             .await?;
-        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
+        record::page(page)
     }
 }

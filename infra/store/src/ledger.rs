@@ -323,7 +323,7 @@ impl<'a> Ledger<'a> {
         cursor: Option<Cursor>,
     ) -> Result<(Vec<Payout>, Option<Cursor>), TableError> {
         let page = self.table.query(Query::new(Index::Gsi2, keys::OPEN_PAYOUTS_PK).limit(limit).cursor(cursor)).await?;
-        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
+        record::page(page)
     }
 
     /// A page of a seller's payouts, newest first.
@@ -339,7 +339,7 @@ impl<'a> Ledger<'a> {
             .limit(limit)
             .cursor(cursor);
         let page = self.table.query(query).await?;
-        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
+        record::page(page)
     }
 }
 

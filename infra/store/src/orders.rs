@@ -179,7 +179,7 @@ impl<'a> Orders<'a> {
             .table
             .query(Query::new(Index::Gsi1, keys::buyer_orders_pk(sub)).descending().limit(limit).cursor(cursor))
             .await?;
-        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
+        record::page(page)
     }
 
     /// A page of the orders holding a seller's lines, newest first.
@@ -207,7 +207,7 @@ impl<'a> Orders<'a> {
             .table
             .query(Query::new(Index::Gsi2, keys::month_orders_pk(month)).descending().limit(limit).cursor(cursor))
             .await?;
-        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
+        record::page(page)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Turning entities into items and back.
 
-use ports::{FromItem, Item, Key, TableError, ToItem, Value};
+use ports::{Cursor, FromItem, Item, Key, Page, TableError, ToItem, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,6 +14,11 @@ pub fn item<T: Serialize>(entity: &T, key: &Key, kind: &str) -> Result<Item, Tab
 
 pub fn entity<T: DeserializeOwned>(item: &Item) -> Result<T, TableError> {
     T::from_item(item).map_err(corrupt)
+}
+
+/// A page of entities, and the cursor to the next page.
+pub fn page<T: DeserializeOwned>(page: Page) -> Result<(Vec<T>, Option<Cursor>), TableError> {
+    Ok((page.items.iter().map(entity).collect::<Result<_, _>>()?, page.next))
 }
 
 fn corrupt(e: impl std::fmt::Display) -> TableError {

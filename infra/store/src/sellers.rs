@@ -65,6 +65,6 @@ impl<'a> Sellers<'a> {
     /// A page of all sellers, by id.
     pub async fn all(&self, limit: u32, cursor: Option<Cursor>) -> Result<(Vec<Seller>, Option<Cursor>), TableError> {
         let page = self.table.query(Query::new(Index::Gsi2, keys::ALL_SELLERS_PK).limit(limit).cursor(cursor)).await?;
-        Ok((page.items.iter().map(record::entity).collect::<Result<_, _>>()?, page.next))
+        record::page(page)
     }
 }

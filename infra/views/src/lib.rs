@@ -164,27 +164,19 @@ impl OrderView {
 }
 
 /// A seller's funds in one currency (R-SETTLE): pending until delivery and the hold,
-/// available for the next payout run, in transit to its bank, and what it owes.
+/// available for the next payout run, in transit to its bank, and what it owes; the same
+/// balances a statement opens and closes with.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceView {
-    pub pending: Money,
-    pub available: Money,
-    pub in_transit: Money,
-    pub owed: Money,
+    #[serde(flatten)]
+    pub balances: marketplace::statement::Balances,
     pub currency: marketplace::Currency,
 }
 
 impl BalanceView {
     pub fn of(funds: marketplace::funds::SellerFunds, currency: marketplace::Currency) -> BalanceView {
-        let m = |minor| Money::new(minor, currency);
-        BalanceView {
-            pending: m(funds.pending),
-            available: m(funds.available),
-            in_transit: m(funds.in_transit),
-            owed: m(funds.receivable),
-            currency,
-        }
+        BalanceView { balances: marketplace::statement::Balances::of(funds, currency), currency }
     }
 }
 
