@@ -10,7 +10,7 @@ log=$(mktemp -t moto.XXXXXX.log)
 moto=$!
 trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true; rm -f "$log"' EXIT
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 1200); do  # until it answers: a start on a loaded machine can take a while
   if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
     break
   fi

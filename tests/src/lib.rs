@@ -34,7 +34,7 @@ macro_rules! on_both_adapters {
 use std::sync::Arc;
 
 use aws_adapters::{DynamoTable, S3Blobs, SqsQueue};
-use ports::{MovableClock, SystemClock};
+use ports::MovableClock;
 
 /// The SDK configuration for the emulator, or `None` when no endpoint is configured.
 pub async fn aws_config() -> Option<aws_adapters::SdkConfig> {
@@ -84,14 +84,6 @@ pub async fn aws_table() -> Option<DynamoTable> {
 
 /// The queue names every queue contract test uses.
 pub const QUEUES: [&str; 2] = ["work", "work.fifo"];
-
-pub fn embedded_queue() -> embedded_adapters::MemoryQueue {
-    let queue = embedded_adapters::MemoryQueue::new(Arc::new(SystemClock));
-    for name in QUEUES {
-        queue.declare(name, 5);
-    }
-    queue
-}
 
 pub fn embedded_queue_with_clock(clock: Arc<MovableClock>) -> embedded_adapters::MemoryQueue {
     let queue = embedded_adapters::MemoryQueue::new(clock);
@@ -162,15 +154,27 @@ impl Reply {
 
 pub const TEST_SECRET: &[u8] = b"test-token-secret";
 
+/// Where every test marketplace's clock starts, and when its demo data is seeded: a fixed
+/// moment, so no test depends on today's date. Tests move the clock on from here.
+pub fn start() -> jiff::Timestamp {
+    "2026-11-01T08:00:00Z".parse().expect("a valid timestamp")
+}
+
+/// Seeds the demo data at `start()`.
+async fn seeded(runner: local_runner::Runner) -> App {
+    runner.clock.set(start());
+    local_runner::demo::seed(&runner.ports).await.expect("demo data");
+    App { runner }
+}
+
 impl App {
-    /// On the embedded adapters, in memory, with the demo data.
+    /// On the embedded adapters, in memory, with the demo data seeded at `start()`.
     pub async fn embedded() -> App {
         let template = local_runner::repository_template().expect("template.yaml parses");
         let runner = local_runner::Runner::start(template, local_runner::Backend::Memory, TEST_SECRET)
             .await
             .expect("the runner hosts every function of the template");
-        local_runner::demo::seed(&runner.ports).await.expect("demo data");
-        App { runner }
+        seeded(runner).await
     }
 
     /// On the embedded adapters with a table that fails on purpose once armed (demo data is
@@ -191,8 +195,7 @@ impl App {
         };
         let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET)
             .expect("the runner hosts every function");
-        local_runner::demo::seed(&runner.ports).await.expect("demo data");
-        (App { runner }, faulty)
+        (seeded(runner).await, faulty)
     }
 
     /// On the AWS adapters against the emulator (fresh table, queues and bucket), with the
@@ -243,8 +246,7 @@ impl App {
         };
         let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET)
             .expect("the runner hosts every function");
-        local_runner::demo::seed(&runner.ports).await.expect("demo data");
-        Some(App { runner })
+        Some(seeded(runner).await)
     }
 
     pub fn token(&self, role: &str, sub: &str, seller_id: Option<&str>) -> String {
