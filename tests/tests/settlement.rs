@@ -172,8 +172,16 @@ async fn worked_example(app: &App) {
     let statement = app.get(&format!("/sellers/{phone_seller}/statements/2026-11"), Some(&phone_member)).await;
     assert_eq!(statement.status, 200, "{statement:?}");
     assert_eq!(kinds(&statement), ["sale", "release"]);
+    // The sale at its gross: what the buyer paid for the phone seller's part, its commission,
+    // and the net credited to the seller.
+    let sale = &statement.body["lines"][0];
+    assert_eq!((&sale["gross"], &sale["commission"], &sale["net"]), (&eur("253.99"), &eur("25.40"), &eur("228.59")));
+    assert_eq!(statement.body["lines"][1]["net"], eur("0.00"), "a release moves money the seller already has");
+    assert_eq!(statement.body["totals"]["grossSales"], eur("253.99"));
     assert_eq!(statement.body["totals"]["sales"], eur("228.59"));
     assert_eq!(statement.body["totals"]["commission"], eur("25.40"));
+    assert_eq!(statement.body["totals"]["grossRefunds"], eur("0.00"));
+    assert_eq!(statement.body["totals"]["net"], eur("228.59"));
     assert_eq!(statement.body["opening"]["available"], eur("0.00"));
     assert_eq!(statement.body["closing"]["available"], eur("228.59"));
     let december = app.get(&format!("/sellers/{phone_seller}/statements/2026-12"), Some(&app.admin())).await;
@@ -181,6 +189,7 @@ async fn worked_example(app: &App) {
     assert_eq!(december.body["opening"], statement.body["closing"], "one month closes where the next opens");
     assert_eq!(december.body["totals"]["monthlyFees"], eur("50.00"));
     assert_eq!(december.body["totals"]["payouts"], eur("178.59"));
+    assert_eq!(december.body["totals"]["net"], eur("-228.59"), "the fee and the payout");
     assert_eq!(december.body["closing"]["available"], eur("0.00"));
     let csv = app
         .send(
@@ -192,13 +201,21 @@ async fn worked_example(app: &App) {
         )
         .await;
     assert_eq!(csv.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("text/csv; charset=utf-8"));
-    assert!(csv.text.starts_with("postedAt,kind,transactionId,orderId,commission,pending,available,inTransit,owed\n"));
+    assert!(csv.text.starts_with(
+        "postedAt,kind,transactionId,orderId,gross,commission,net,pending,available,inTransit,owed\n\
+         ,opening_balance,,,0.00,0.00,0.00,0.00,0.00,0.00,0.00\n"
+    ));
     assert!(
-        csv.text.contains(&format!(",sale,{order}:{phone_seller}:sale,{order},25.40,228.59,0.00,0.00,0.00\n")),
+        csv.text.contains(&format!(
+            ",sale,{order}:{phone_seller}:sale,{order},253.99,25.40,228.59,228.59,0.00,0.00,0.00\n"
+        )),
         "{}",
         csv.text
     );
-    assert!(csv.text.ends_with(",closing_balance,,,0.00,0.00,228.59,0.00,0.00\n"), "{}", csv.text);
+    assert!(
+        csv.text.contains(&format!(",release,{order}:{phone_seller}:release,{order},0.00,0.00,0.00,-228.59,228.59,"))
+    );
+    assert!(csv.text.ends_with(",closing_balance,,,0.00,0.00,228.59,0.00,228.59,0.00,0.00\n"), "{}", csv.text);
     let stored =
         app.runner.ports.blobs.get(&store::document_key(&phone_seller, "2026-11", Currency::EUR, "json")).await;
     assert!(stored.ok().flatten().is_some(), "the closed month's statement is stored");

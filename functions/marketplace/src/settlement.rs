@@ -757,6 +757,12 @@ mod tests {
                 prop_assert!(paid - funds.receivable <= earned - fee);
                 prop_assert!(paid <= sold_net);
             }
+            // Each month's statement of each seller adds up, line by line, to its totals and to
+            // its balances, and the last one closes on the seller's balances.
+            for seller in sellers {
+                let closing = crate::statement::tests::statements_reconcile(&book.journal, seller)?;
+                prop_assert_eq!(closing, book.funds(seller));
+            }
         }
     }
 }
