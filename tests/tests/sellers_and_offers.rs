@@ -142,6 +142,104 @@ async fn admin_decisions(app: &App) {
     assert_eq!((late.status, late.code()), (409, "invalid_transition"));
 }
 
+/// Every page of an admin's seller queue (`status=…`), following `nextCursor`, one seller a
+/// page: the ids in order.
+async fn seller_queue(app: &App, status: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let path = match &next {
+            Some(cursor) => format!("/sellers?status={status}&limit=1&cursor={cursor}"),
+            None => format!("/sellers?status={status}&limit=1"),
+        };
+        let page = app.get(&path, Some(&app.admin())).await;
+        assert_eq!(page.status, 200, "{path}: {page:?}");
+        assert!(page.body["items"].as_array().is_some_and(|items| items.len() <= 1), "{page:?}");
+        ids.extend(listed_ids(&page));
+        next = page.body["nextCursor"].as_str().map(str::to_owned);
+        if next.is_none() {
+            return ids;
+        }
+    }
+}
+
+/// The back office's queues: the sellers in one status, newest first, a page at a time, as
+/// admins see an account; a decision moves a seller to the queue of its new status.
+async fn admins_find_sellers_by_status(app: &App) {
+    let mut onboarded = Vec::new();
+    for user in ["user-queue-first", "user-queue-second"] {
+        let token = app.token("buyer", user, None);
+        let created = app.call("POST", "/sellers", Some(&token), Some(acceptance::trader_application())).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        onboarded.push(created.body["id"].as_str().expect("an id").to_owned());
+    }
+    let (first, second) = (onboarded[0].as_str(), onboarded[1].as_str());
+
+    let page = app.get("/sellers?status=pending_verification&limit=1", Some(&app.admin())).await;
+    assert_eq!((page.status, listed_ids(&page)), (200, vec![second.to_owned()]), "newest first");
+    let item = &page.body["items"][0];
+    assert_eq!(item["paymentAccount"], json!({"holder": "Seconde Vie SARL", "ibanEnding": "3000"}));
+    assert!(!page.text.contains("DE89"), "the IBAN is never listed whole");
+    assert_eq!(seller_queue(app, "pending_verification").await, [second, first, PENDING]);
+
+    let approved = app
+        .call(
+            "POST",
+            &format!("/sellers/{first}/verification"),
+            Some(&app.admin()),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+    assert_eq!(seller_queue(app, "pending_verification").await, [second, PENDING]);
+    let active = seller_queue(app, "active").await;
+    assert_eq!(active.first().map(String::as_str), Some(first), "the newest active seller first: {active:?}");
+    assert!(active.iter().any(|id| id == LYON) && active.iter().any(|id| id == BERLIN), "{active:?}");
+    let rejection = json!({"decision": "reject", "reason": "register number unknown"});
+    let rejected =
+        app.call("POST", &format!("/sellers/{second}/verification"), Some(&app.admin()), Some(rejection)).await;
+    assert_eq!(rejected.status, 200, "{rejected:?}");
+    assert_eq!(seller_queue(app, "pending_verification").await, [PENDING]);
+    assert_eq!(seller_queue(app, "rejected").await, [second]);
+    assert_eq!(seller_queue(app, "suspended").await, Vec::<String>::new());
+
+    // Admins only, whatever the query holds.
+    let member = app.token("seller", "user-queue-first", Some(first));
+    for token in [app.buyer(), app.lyon(), member] {
+        for query in ["status=pending_verification", "status=sleeping", "limit=0", ""] {
+            let reply = app.get(&format!("/sellers?{query}"), Some(&token)).await;
+            assert_eq!((reply.status, reply.code()), (403, "forbidden"), "{query}");
+        }
+    }
+    assert_eq!(app.get("/sellers?status=pending_verification", None).await.status, 401);
+
+    for bad in [
+        "status=sleeping",
+        "status=Active",
+        "",
+        "status=active&limit=0",
+        "status=active&limit=101",
+        "status=active&cursor=forged",
+        "status=active&sort=oldest",
+    ] {
+        let reply = app.get(&format!("/sellers?{bad}"), Some(&app.admin())).await;
+        assert_eq!(reply.status, 400, "{bad}: {reply:?}");
+    }
+    // A cursor leads on in its own queue only.
+    let active = app.get("/sellers?status=active&limit=1", Some(&app.admin())).await;
+    let cursor = active.body["nextCursor"].as_str().expect("more than one active seller");
+    let foreign = app.get(&format!("/sellers?status=suspended&cursor={cursor}"), Some(&app.admin())).await;
+    assert_eq!((foreign.status, foreign.code()), (400, "invalid_cursor"));
+
+    // A list creates nothing: an Idempotency-Key is not recorded, nor replayed.
+    let keyed = [("idempotency-key", "queue-read-1")];
+    for _ in 0..2 {
+        let reply = app.send("GET", "/sellers?status=active", Some(&app.admin()), None, &keyed).await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.headers.get("idempotent-replayed").is_none());
+    }
+}
+
 async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
     let admin = app.admin();
     assert_eq!(listing(app, IPHONE).await, ["off_demo_iphone_berlin", "off_demo_iphone_lyon"]);
@@ -429,6 +527,7 @@ acceptance::on_both_adapters!(
     cases: [onboarding_takes_trader_data_once_per_user,
     onboarding_names_every_bad_field,
     admin_decisions,
+    admins_find_sellers_by_status,
     suspension_hides_offers_and_reinstatement_restores_them,
     removal_removes_every_offer,
     offers_follow_their_rules,

@@ -1,6 +1,7 @@
 //! The catalogue (R-OFFER): device models (products) from the refurbished-electronics
 //! allowlist, and the offers sellers make on them. Buyers see an offer only while it is
-//! active, in stock and its seller is active.
+//! active, in stock and its seller is active. Writes decide the caller (role, then whose offer
+//! it is) before they read the body.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use edge::{Caller, Group, Json, PageParams, Paged, PathId, Problem, Query, Result};
+use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, Problem, Query, Result};
 use jiff::Timestamp;
 use marketplace::catalog::{Category, NewProduct, Product};
 use marketplace::offer::{
@@ -80,9 +81,10 @@ impl From<&Offer> for OfferView {
 async fn create_product(
     State(ports): State<Ports>,
     caller: Caller,
-    Json(body): Json<NewProduct>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<Product>)> {
     caller.require(Group::Admin)?;
+    let body: NewProduct = body.parse()?;
     let product = body.validate(ports.ids.new_id("prd"), ports.clock.now())?;
     Products::new(ports.table.as_ref()).create(&product).await?;
     Ok((StatusCode::CREATED, Json(product)))
@@ -99,9 +101,10 @@ async fn seller_status(ports: &Ports, seller_id: &str) -> Result<Option<Seller>>
 async fn create_offer(
     State(ports): State<Ports>,
     caller: Caller,
-    Json(body): Json<NewOffer>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<OfferView>)> {
     let (_, seller_id) = caller.seller_member()?;
+    let body: NewOffer = body.parse()?;
     let seller = seller_status(&ports, seller_id).await?;
     let Some(seller) = seller.filter(Seller::is_active) else {
         return Err(Problem::conflict("seller_not_active", "only a verified, active seller can list offers"));
@@ -142,9 +145,10 @@ async fn change_offer(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(patch): Json<OfferPatch>,
+    body: JsonBody,
 ) -> Result<Json<OfferView>> {
     let (before, seller) = own_offer(&ports, &caller, &id).await?;
+    let patch: OfferPatch = body.parse()?;
     if patch.is_empty() {
         return Err(Problem::invalid_field("body", "name at least one field to change"));
     }
@@ -211,12 +215,13 @@ async fn seller_offers(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    page: PageParams,
+    page: Result<PageParams>,
 ) -> Result<Json<Paged<OfferView>>> {
     caller.signed_in()?;
     if !caller.may_manage(&id) {
         return Err(Problem::not_found("seller"));
     }
+    let page = page?;
     let (offers, next) = Offers::new(ports.table.as_ref()).of_seller(&id, page.limit, page.cursor).await?;
     Ok(Json(Paged::new(offers.iter().map(OfferView::from).collect(), next)))
 }

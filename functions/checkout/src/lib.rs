@@ -1,7 +1,7 @@
 //! Checkout (R-FEE, R-PAY, R-INSURE): a quote shows exactly what a cart costs, service fee and
 //! insurance included, before the buyer commits; an order charges exactly that quote or
 //! nothing, and takes its stock in the same transaction that writes it, so no unit is ever
-//! sold twice.
+//! sold twice. Only buyers may do either: the role is decided before the body is read.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use edge::{Caller, Group, Json, PathId, Problem, Result};
+use edge::{Caller, Group, Json, JsonBody, PathId, Problem, Result};
 use marketplace::checkout::{Cart, CartLine, NewCart, Pricing, Quote, SellerFacts};
 use marketplace::order::{Order, OrderStatus};
 use ports::Ports;
@@ -63,9 +63,10 @@ async fn price(ports: &Ports, id: String, buyer: &str, cart: &Cart) -> Result<Qu
 async fn create_quote(
     State(ports): State<Ports>,
     caller: Caller,
-    Json(body): Json<NewCart>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<QuoteView>)> {
     let buyer = caller.require(Group::Buyer)?;
+    let body: NewCart = body.parse()?;
     let cart = body.validate()?;
     let quote = price(&ports, ports.ids.new_id("qt"), &buyer.sub, &cart).await?;
     Quotes::new(ports.table.as_ref()).create(&quote).await?;
@@ -115,7 +116,9 @@ async fn stale(ports: &Ports, quote: &Quote, code: &str, detail: &str) -> Proble
     }
 }
 
-async fn place_order(State(ports): State<Ports>, caller: Caller, Json(body): Json<PlaceOrder>) -> Result<Response> {
+async fn place_order(State(ports): State<Ports>, caller: Caller, body: JsonBody) -> Result<Response> {
+    caller.require(Group::Buyer)?;
+    let body: PlaceOrder = body.parse()?;
     if !edge::body::is_id(&body.quote_id) {
         return Err(Problem::invalid_field("quoteId", "no such quote"));
     }

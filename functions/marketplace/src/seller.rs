@@ -18,6 +18,9 @@ pub enum SellerStatus {
 }
 
 impl SellerStatus {
+    pub const ALL: [SellerStatus; 5] =
+        [Self::PendingVerification, Self::Active, Self::Rejected, Self::Suspended, Self::Removed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::PendingVerification => "pending_verification",

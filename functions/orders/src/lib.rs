@@ -4,14 +4,15 @@
 //! delivery, or cancellation before shipment (stock back, refund). Refunds go to the provider
 //! and never add up to more than was paid. Every change is checked against the current state
 //! (409 otherwise) and announced on the order-events queue. Buyers ask for help within the
-//! warranty; sellers answer.
+//! warranty; sellers answer. Every handler decides the caller (its role, then whether the
+//! order is its own: 404 otherwise) before it reads the body.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use edge::{Caller, Group, Json, OptionalJson, PageParams, Paged, PathId, PathParams, Problem, Query, Result};
+use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, PathParams, Problem, Query, Result};
 use marketplace::help::{HelpRequest, NewHelpRequest};
 use marketplace::money::MoneyInput;
 use marketplace::order::{Order, RefundState};
@@ -66,14 +67,19 @@ struct MonthFilter {
 }
 
 /// Admins list a month's orders (`?month=2026-11`, default this month), sellers theirs,
-/// buyers theirs; newest first.
+/// buyers theirs; newest first. Anyone else is refused before the query is read.
 async fn list_orders(
     State(ports): State<Ports>,
     caller: Caller,
-    Query(filter): Query<MonthFilter>,
-    page: PageParams,
+    query: Result<Query<MonthFilter>>,
+    page: Result<PageParams>,
 ) -> Result<Json<Paged<OrderView>>> {
     let user = caller.signed_in()?;
+    let member_of = user.seller_id.as_deref().filter(|_| user.is(Group::Seller));
+    if !user.is(Group::Admin) && member_of.is_none() {
+        caller.require(Group::Buyer)?;
+    }
+    let (Query(filter), page) = (query?, page?);
     let orders = Orders::new(ports.table.as_ref());
     if user.is(Group::Admin) {
         let month = filter.month.unwrap_or_else(|| marketplace::ledger::period_of(ports.clock.now()));
@@ -83,11 +89,10 @@ async fn list_orders(
         let (found, next) = orders.of_month(&month, page.limit, page.cursor).await?;
         return Ok(Json(Paged::new(found.iter().map(|o| OrderView::of(o, None)).collect(), next)));
     }
-    if let Some(seller) = user.seller_id.as_deref().filter(|_| user.is(Group::Seller)) {
+    if let Some(seller) = member_of {
         let (found, next) = orders.of_seller(seller, page.limit, page.cursor).await?;
         return Ok(Json(Paged::new(found.iter().map(|o| OrderView::of(o, Some(seller))).collect(), next)));
     }
-    caller.require(Group::Buyer)?;
     let (found, next) = orders.of_buyer(&user.sub, page.limit, page.cursor).await?;
     Ok(Json(Paged::new(found.iter().map(|o| OrderView::of(o, None)).collect(), next)))
 }
@@ -100,19 +105,52 @@ struct Acting {
     seller_id: Option<String>,
 }
 
-/// The seller whose part the caller moves: its own for a seller member, the one it names for
-/// an admin. The order must hold that seller's lines (404 otherwise).
-fn acting_seller(caller: &Caller, order: &Order, named: Option<String>) -> Result<String> {
-    let user = caller.signed_in()?;
-    let seller = if user.is(Group::Admin) {
-        named.ok_or_else(|| Problem::invalid_field("sellerId", "an admin names the seller whose part it acts on"))?
-    } else {
-        caller.seller_member()?.1.to_owned()
-    };
-    if order.part(&seller).is_none() {
-        return Err(Problem::not_found("order"));
+/// Who moves a seller's part of an order: an admin, for the seller it names, or a seller
+/// member, for its own part. 401 for the anonymous, 403 for anyone else: decided from the
+/// token alone, before the order or the body is read.
+enum Actor {
+    Admin,
+    Member(String),
+}
+
+impl Actor {
+    fn of(caller: &Caller) -> Result<Actor> {
+        if caller.signed_in()?.is(Group::Admin) {
+            return Ok(Actor::Admin);
+        }
+        Ok(Actor::Member(caller.seller_member()?.1.to_owned()))
     }
-    Ok(seller)
+
+    /// Whether the actor may act on `order` at all: a member only on an order that holds its
+    /// lines (404 otherwise, so other sellers learn nothing of it).
+    fn may_act_on(&self, order: &Order) -> Result<()> {
+        match self {
+            Actor::Member(seller) if order.part(seller).is_none() => Err(Problem::not_found("order")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The seller whose part the actor moves: its own for a member, the one it names (in the
+    /// body) for an admin. The order must hold that seller's lines (404 otherwise).
+    fn seller(self, order: &Order, named: Option<String>) -> Result<String> {
+        let seller = match self {
+            Actor::Admin => named
+                .ok_or_else(|| Problem::invalid_field("sellerId", "an admin names the seller whose part it acts on"))?,
+            Actor::Member(seller) => seller,
+        };
+        if order.part(&seller).is_none() {
+            return Err(Problem::not_found("order"));
+        }
+        Ok(seller)
+    }
+}
+
+/// The caller as an actor, and the order it may act on: the role first, then the order.
+async fn acting_on(ports: &Ports, caller: &Caller, id: &str) -> Result<(Actor, Order)> {
+    let actor = Actor::of(caller)?;
+    let order = load(ports, id).await?;
+    actor.may_act_on(&order)?;
+    Ok((actor, order))
 }
 
 /// Applies a seller's transition to its part, with `also` in the same transaction, and
@@ -138,10 +176,11 @@ async fn accept(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    OptionalJson(body): OptionalJson<Acting>,
+    body: JsonBody,
 ) -> Result<Json<OrderView>> {
-    let order = load(&ports, &id).await?;
-    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let (actor, order) = acting_on(&ports, &caller, &id).await?;
+    let body: Acting = body.parse_or_default()?;
+    let seller = actor.seller(&order, body.seller_id)?;
     let after = order.accept(&seller, ports.clock.now())?;
     transition(&ports, &order, &seller, "order.accepted", after, vec![]).await
 }
@@ -159,30 +198,45 @@ async fn ship(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<ShipmentBody>,
+    body: JsonBody,
 ) -> Result<Json<OrderView>> {
-    let order = load(&ports, &id).await?;
-    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let (actor, order) = acting_on(&ports, &caller, &id).await?;
+    let body: ShipmentBody = body.parse()?;
+    let seller = actor.seller(&order, body.seller_id)?;
     let after = order.ship(&seller, &body.carrier, &body.tracking, ports.clock.now())?;
     transition(&ports, &order, &seller, "order.shipped", after, vec![]).await
 }
 
 /// The seller (or an admin) marks its part delivered; the buyer may confirm receipt too,
 /// naming the seller, so the warranty does not wait on a seller who never reports delivery.
+/// Anyone but an actor or the order's own buyer is refused before the body is read. The
+/// buyer's body says which part it confirms; naming none, it asks for what only sellers and
+/// admins may do (403, as for any other non-seller).
 async fn deliver(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    OptionalJson(body): OptionalJson<Acting>,
+    body: JsonBody,
 ) -> Result<Json<OrderView>> {
+    let user = caller.signed_in()?;
+    let actor = Actor::of(&caller);
+    if let Err(refused) = &actor
+        && !user.is(Group::Buyer)
+    {
+        return Err(refused.clone());
+    }
     let order = load(&ports, &id).await?;
-    let own_buyer = caller.user().is_some_and(|u| u.is(Group::Buyer) && u.sub == order.buyer);
+    let own_buyer = user.is(Group::Buyer) && user.sub == order.buyer;
+    if !own_buyer {
+        actor.as_ref().map_err(Clone::clone)?.may_act_on(&order)?;
+    }
+    let body: Acting = body.parse_or_default()?;
     let seller = match body.seller_id {
         Some(named) if own_buyer => {
             order.part(&named).ok_or_else(|| Problem::not_found("order"))?;
             named
         }
-        named => acting_seller(&caller, &order, named)?,
+        named => actor?.seller(&order, named)?,
     };
     let after = order.deliver(&seller, ports.clock.now())?;
     transition(&ports, &order, &seller, "order.delivered", after, vec![]).await
@@ -307,10 +361,11 @@ async fn cancel(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    OptionalJson(body): OptionalJson<Cancellation>,
+    body: JsonBody,
 ) -> Result<Json<OrderView>> {
-    let order = load(&ports, &id).await?;
-    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let (actor, order) = acting_on(&ports, &caller, &id).await?;
+    let body: Cancellation = body.parse_or_default()?;
+    let seller = actor.seller(&order, body.seller_id)?;
     let mut v = Violations::new();
     if let Some(reason) = body.reason.as_deref() {
         marketplace::validation::text(&mut v, "reason", reason, 1000);
@@ -340,10 +395,11 @@ async fn refund(
     caller: Caller,
     PathId(id): PathId,
     headers: axum::http::HeaderMap,
-    Json(body): Json<RefundBody>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<OrderView>)> {
-    let order = load(&ports, &id).await?;
-    let seller = acting_seller(&caller, &order, body.seller_id)?;
+    let (actor, order) = acting_on(&ports, &caller, &id).await?;
+    let body: RefundBody = body.parse()?;
+    let seller = actor.seller(&order, body.seller_id)?;
     let mut v = Violations::new();
     let currency = v.parse("amount.currency", body.amount.currency.parse::<marketplace::Currency>());
     let amount = currency.and_then(|c| v.parse("amount.amount", Money::parse(&body.amount.amount, c)));
@@ -374,13 +430,14 @@ async fn ask_for_help(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<NewHelpRequest>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<HelpRequest>)> {
     let buyer = caller.require(Group::Buyer)?;
     let order = load(&ports, &id).await?;
     if order.buyer != buyer.sub {
         return Err(Problem::not_found("order"));
     }
+    let body: NewHelpRequest = body.parse()?;
     let request = body.open(&order, ports.ids.new_id("help"), ports.clock.now())?;
     let event = OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id)).about(&request.id);
     HelpRequests::new(ports.table.as_ref()).create(&request, vec![outbox::put(&event, ports.clock.now())]).await?;
@@ -398,7 +455,7 @@ async fn answer_help(
     State(ports): State<Ports>,
     caller: Caller,
     PathParams((id, help_id)): PathParams<(String, String)>,
-    Json(body): Json<Answer>,
+    body: JsonBody,
 ) -> Result<Json<HelpRequest>> {
     let (_, seller) = caller.seller_member()?;
     let requests = HelpRequests::new(ports.table.as_ref());
@@ -407,6 +464,7 @@ async fn answer_help(
         false => None,
     };
     let request = found.filter(|r| r.seller_id == seller).ok_or_else(|| Problem::not_found("help request"))?;
+    let body: Answer = body.parse()?;
     let answered = request.answer(&body.answer, ports.clock.now())?;
     requests.answer(&answered).await?;
     Ok(Json(answered))
@@ -416,12 +474,13 @@ async fn seller_help_requests(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    page: PageParams,
+    page: Result<PageParams>,
 ) -> Result<Json<Paged<HelpRequest>>> {
     caller.signed_in()?;
     if !caller.may_manage(&id) {
         return Err(Problem::not_found("seller"));
     }
+    let page = page?;
     let (found, next) = HelpRequests::new(ports.table.as_ref()).of_seller(&id, page.limit, page.cursor).await?;
     Ok(Json(Paged::new(found, next)))
 }

@@ -6,12 +6,11 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Extension, Router};
-use edge::{Json, Problem, Result};
+use edge::{Json, Problem, RawBody, Result};
 use marketplace::order::{Order, OrderStatus};
 use marketplace::payments::{EventType, ProviderEvent, SignatureError, verify};
 use ports::{PaymentError, Ports, TableError};
@@ -43,7 +42,7 @@ async fn receive(
     State(ports): State<Ports>,
     Extension(Secret(secret)): Extension<Secret>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Receipt>> {
     let header = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if let Err(refused) = verify(&secret, header, &body, ports.clock.now()) {

@@ -1,7 +1,8 @@
 //! A seller's money as the ledger holds it (R-SETTLE), for the seller's members and admins:
 //! its balance, its payouts, and its monthly statements in JSON or, with `Accept: text/csv`,
 //! CSV. A closed month's statement is served as stored; the current month's is built from
-//! the ledger as it stands.
+//! the ledger as it stands. Whether the caller may see the seller's money is decided before
+//! the query is read.
 
 use axum::Router;
 use axum::extract::State;
@@ -56,10 +57,10 @@ async fn balance(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Query(query): Query<InCurrency>,
+    query: Result<Query<InCurrency>>,
 ) -> Result<Json<BalanceView>> {
-    let currency = query.currency()?;
     let seller = managed_seller(&ports, &caller, &id).await?;
+    let currency = query?.0.currency()?;
     let funds = Ledger::new(ports.table.as_ref()).funds(&seller, currency).await?;
     Ok(Json(BalanceView::of(funds.funds, currency)))
 }
@@ -68,9 +69,10 @@ async fn payouts(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    page: PageParams,
+    page: Result<PageParams>,
 ) -> Result<Json<Paged<PayoutView>>> {
     let seller = managed_seller(&ports, &caller, &id).await?;
+    let page = page?;
     let (found, next) = Ledger::new(ports.table.as_ref()).payouts_of(&seller, page.limit, page.cursor).await?;
     Ok(Json(Paged::new(found.iter().map(PayoutView::of).collect(), next)))
 }
@@ -79,11 +81,11 @@ async fn statement(
     State(ports): State<Ports>,
     caller: Caller,
     PathParams((id, month)): PathParams<(String, String)>,
-    Query(query): Query<InCurrency>,
+    query: Result<Query<InCurrency>>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let currency = query.currency()?;
     let seller = managed_seller(&ports, &caller, &id).await?;
+    let currency = query?.0.currency()?;
     let current = marketplace::ledger::period_of(ports.clock.now());
     // A month that has not begun has no statement yet.
     if !marketplace::validation::is_month(&month) || month > current {

@@ -1,13 +1,15 @@
 //! Sellers (R-SELLER): onboarding with the trader data of DSA Art. 30, the admin decisions
-//! that move a seller through pending verification → active → suspended / removed, and the
-//! public seller page. A status change reaches all of the seller's offers (R-REMOVE).
+//! that move a seller through pending verification → active → suspended / removed, the
+//! admins' queue of the sellers in one status, and the public seller page. A status change
+//! reaches all of the seller's offers (R-REMOVE). Every handler decides the caller before it
+//! reads the body or the query.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
-use edge::{Caller, Group, Json, PathId, Problem, Result};
+use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, Problem, Query, Result};
 use jiff::Timestamp;
 use marketplace::Violations;
 use marketplace::money::MoneyInput;
@@ -24,7 +26,8 @@ use store::{Onboarded, Sellers};
 pub fn router(ports: Ports) -> Router {
     let idempotent = from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
     let routes = Router::new()
-        .route("/sellers", post(onboard).layer(idempotent))
+        // The key layer wraps the onboarding only: a list is no creation.
+        .route("/sellers", post(onboard).layer(idempotent).get(queue))
         .route("/sellers/{id}", get(show))
         .route("/sellers/{id}/account", get(account))
         .route("/sellers/{id}/verification", post(verify))
@@ -119,9 +122,10 @@ fn private(seller: &Seller) -> PrivateSeller {
 async fn onboard(
     State(ports): State<Ports>,
     caller: Caller,
-    Json(application): Json<TraderInfo>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<PrivateSeller>)> {
     let user = caller.signed_in()?;
+    let application: TraderInfo = body.parse()?;
     let trader = application.validate()?;
     let seller = Seller::onboard(ports.ids.new_id("sel"), user.sub.clone(), trader, ports.clock.now());
     match Sellers::new(ports.table.as_ref()).create(&seller).await? {
@@ -130,6 +134,43 @@ async fn onboard(
             Err(Problem::conflict("already_onboarded", "this account already onboarded a seller"))
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    status: Option<String>,
+    /// Read by `PageParams`; named here so that any other parameter is refused.
+    #[serde(rename = "limit")]
+    _limit: Option<String>,
+    #[serde(rename = "cursor")]
+    _cursor: Option<String>,
+}
+
+/// The admins' queue: the sellers in one `status` (required), newest first, as their members
+/// and admins see them; `?status=pending_verification` is the applications waiting for
+/// verification. A decision moves the seller to its new status's queue in the same write.
+/// Only admins (403 otherwise), decided before the query is read.
+async fn queue(
+    State(ports): State<Ports>,
+    caller: Caller,
+    query: Result<Query<QueueQuery>>,
+    page: Result<PageParams>,
+) -> Result<Json<Paged<PrivateSeller>>> {
+    caller.require(Group::Admin)?;
+    let (Query(query), page) = (query?, page?);
+    let statuses = || SellerStatus::ALL.map(SellerStatus::as_str).join(", ");
+    let status = match query.status.as_deref() {
+        None => {
+            return Err(Problem::bad_request("invalid_query", format!("status is required: one of {}", statuses())));
+        }
+        Some(name) => SellerStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| Problem::bad_request("invalid_query", format!("status is one of {}", statuses())))?,
+    };
+    let (sellers, next) = Sellers::new(ports.table.as_ref()).in_status(status, page.limit, page.cursor).await?;
+    Ok(Json(Paged::new(sellers.iter().map(private).collect(), next)))
 }
 
 /// The public seller page: only active sellers have one.
@@ -164,9 +205,10 @@ async fn verify(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<Verification>,
+    body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
     caller.require(Group::Admin)?;
+    let body: Verification = body.parse()?;
     let mut v = Violations::new();
     let change = match body.decision.as_str() {
         "approve" => Some(StatusChange::Approve),
@@ -185,7 +227,7 @@ async fn suspend(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<Reason>,
+    body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
     decide_with_reason(&ports, &caller, &id, StatusChange::Suspend, body, true).await
 }
@@ -194,7 +236,7 @@ async fn reinstate(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<Reason>,
+    body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
     decide_with_reason(&ports, &caller, &id, StatusChange::Reinstate, body, false).await
 }
@@ -203,7 +245,7 @@ async fn remove(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<Reason>,
+    body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
     decide_with_reason(&ports, &caller, &id, StatusChange::Remove, body, true).await
 }
@@ -213,10 +255,11 @@ async fn decide_with_reason(
     caller: &Caller,
     id: &str,
     change: StatusChange,
-    body: Reason,
+    body: JsonBody,
     reason_required: bool,
 ) -> Result<Json<PrivateSeller>> {
     caller.require(Group::Admin)?;
+    let body: Reason = body.parse()?;
     let mut v = Violations::new();
     let reason = decision_reason(&mut v, body.reason.as_deref(), reason_required);
     v.finish(|| ())?;
@@ -240,9 +283,10 @@ async fn set_contract(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
-    Json(body): Json<ContractBody>,
+    body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
     caller.require(Group::Admin)?;
+    let body: ContractBody = body.parse()?;
     let contract = Contract::from_input(body.commission_rate.as_deref(), body.monthly_fee.as_ref())?;
     let sellers = Sellers::new(ports.table.as_ref());
     let before = sellers.get(&id).await?.ok_or_else(|| Problem::not_found("seller"))?;

@@ -1,5 +1,8 @@
 //! JSON bodies and path parameters that refuse bad input in the one error format, naming the
-//! field at fault.
+//! field at fault. Bodies are read by the extractor and parsed by the handler once it has
+//! decided who is calling ([`JsonBody`]).
+
+use std::convert::Infallible;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -12,8 +15,8 @@ use serde::de::DeserializeOwned;
 
 use crate::Problem;
 
-/// A JSON request body (400 when malformed or of the wrong shape, 415 when not JSON), or a
-/// JSON response.
+/// A JSON response. Request bodies are read with [`JsonBody`] instead, so no handler can
+/// parse one before deciding who is calling.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -51,48 +54,76 @@ fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Ok(value)
 }
 
-/// The body's bytes, and whether it was declared JSON.
-async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<(bool, Bytes), Problem> {
-    let json = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
-    let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+fn not_json() -> Problem {
+    Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as application/json")
+}
+
+/// A request body, read but not parsed: the extractor only takes the bytes (and remembers
+/// why it could not: 413 larger than 64 KiB, 400 unreadable) and whether they were declared
+/// JSON. The handler decides the caller first (role, then the resource and whose it is), and
+/// only then asks for the body with [`JsonBody::parse`] or [`JsonBody::parse_or_default`], so
+/// a caller who may not call the endpoint gets 401, 403 or 404 whatever the body holds.
+#[derive(Debug, Clone)]
+#[must_use = "a body is refused only when it is parsed"]
+pub struct JsonBody {
+    read: Result<(bool, Bytes), Problem>,
+}
+
+impl JsonBody {
+    /// A body as if read from a request: `json` when its content type was JSON.
+    pub fn from_bytes(json: bool, bytes: impl Into<Bytes>) -> Self {
+        JsonBody { read: Ok((json, bytes.into())) }
+    }
+
+    /// The body as a `T`: 413 when it was too large, 415 when not declared JSON, 400 when
+    /// malformed, not an object, or of the wrong shape (naming the field).
+    pub fn parse<T: DeserializeOwned>(self) -> Result<T, Problem> {
+        match self.read? {
+            (false, _) => Err(not_json()),
+            (true, bytes) => parse_body(&bytes),
+        }
+    }
+
+    /// A body that may be left out: an empty body (of any content type) reads as
+    /// `T::default()`; any other body as [`JsonBody::parse`] reads it.
+    pub fn parse_or_default<T: DeserializeOwned + Default>(self) -> Result<T, Problem> {
+        match self.read? {
+            (_, bytes) if bytes.is_empty() => Ok(T::default()),
+            read => JsonBody { read: Ok(read) }.parse(),
+        }
+    }
+}
+
+/// The body's bytes, or why they could not be read, in the one error format.
+async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Problem> {
+    Bytes::from_request(request, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is larger than 64 KiB")
         } else {
             Problem::bad_request("unreadable_body", rejection.body_text())
         }
-    })?;
-    Ok((json, bytes))
+    })
 }
 
-fn not_json() -> Problem {
-    Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as application/json")
-}
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
-    type Rejection = Problem;
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Infallible;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (json, bytes) = read(request, state).await?;
-        if !json {
-            return Err(not_json());
-        }
-        parse_body(&bytes).map(Json)
+        let json = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
+        Ok(JsonBody { read: read(request, state).await.map(|bytes| (json, bytes)) })
     }
 }
 
-/// A JSON body that may be left out: an empty body reads as `T::default()`.
-#[derive(Debug, Clone, Default)]
-pub struct OptionalJson<T>(pub T);
+/// A body's bytes as sent, for a route whose caller is the body's own proof (a signed
+/// webhook); 413 and 400 in the one error format.
+#[derive(Debug, Clone)]
+pub struct RawBody(pub Bytes);
 
-impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match read(request, state).await? {
-            (_, bytes) if bytes.is_empty() => Ok(OptionalJson(T::default())),
-            (false, _) => Err(not_json()),
-            (true, bytes) => parse_body(&bytes).map(OptionalJson),
-        }
+        read(request, state).await.map(RawBody)
     }
 }
 
@@ -203,6 +234,40 @@ mod tests {
             assert_eq!((problem.status, problem.code.as_str()), (400, "invalid_body"), "{body:?}");
         }
         assert!(parse_body::<Sample>(b" \n{\"stock\": 5, \"price\": {\"amount\": \"1\"}}").is_ok());
+    }
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Optional {
+        #[serde(default)]
+        reason: Option<String>,
+    }
+
+    #[test]
+    fn a_read_body_is_refused_only_when_parsed() {
+        let not_json = JsonBody::from_bytes(false, "{\"stock\": 5}").parse::<Sample>().expect_err("not JSON");
+        assert_eq!((not_json.status, not_json.code.as_str()), (415, "unsupported_media_type"));
+        let malformed = JsonBody::from_bytes(true, "{").parse::<Sample>().expect_err("malformed");
+        assert_eq!(malformed.code, "malformed_json");
+        let array = JsonBody::from_bytes(true, "[]").parse::<Sample>().expect_err("an array");
+        assert_eq!(array.code, "invalid_body");
+        let too_large = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "too large");
+        let unread = JsonBody { read: Err(too_large.clone()) };
+        assert_eq!(unread.clone().parse::<Sample>().expect_err("too large"), too_large);
+        assert_eq!(unread.parse_or_default::<Optional>().expect_err("too large"), too_large);
+    }
+
+    #[test]
+    fn an_optional_body_may_be_left_out() {
+        assert_eq!(JsonBody::from_bytes(false, "").parse_or_default::<Optional>(), Ok(Optional::default()));
+        assert_eq!(
+            JsonBody::from_bytes(true, r#"{"reason": "x"}"#).parse_or_default::<Optional>(),
+            Ok(Optional { reason: Some("x".into()) })
+        );
+        let not_json = JsonBody::from_bytes(false, "{}").parse_or_default::<Optional>().expect_err("not JSON");
+        assert_eq!(not_json.status, 415);
+        let unknown = JsonBody::from_bytes(true, r#"{"x": 1}"#).parse_or_default::<Optional>().expect_err("unknown");
+        assert_eq!(unknown.code, "invalid_body");
     }
 
     #[test]

@@ -3,6 +3,12 @@
 //! the same key with a different body is a 422. Only successes are recorded. A record is "in progress" while its request
 //! runs, under a lock that expires so a crashed request does not block its retries forever;
 //! records expire after a day (the table's TTL attribute `ttl`, epoch seconds).
+//!
+//! The layer runs before the handler, so before the handler decides the caller: with a key, a
+//! malformed key (400), a body over 64 KiB (413), a key in use or reused with another body
+//! (409, 422) and the replay of a recorded success are answered whatever the caller's role.
+//! Records belong to the caller's `sub`, so each of these answers only tells callers about
+//! their own earlier requests; a refused request records nothing (its claim is released).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};

@@ -1,7 +1,8 @@
 //! The edge, written once for every HTTP function: who is calling (claims from the API
 //! Gateway request context), the one error format (`application/problem+json`), JSON bodies
-//! and paths that refuse bad input with named fields, cursor pagination, `Idempotency-Key`,
-//! and request logs without personal data.
+//! and paths that refuse bad input with named fields (a body is parsed only once the handler
+//! has decided the caller), cursor pagination, `Idempotency-Key`, and request logs without
+//! personal data.
 
 pub mod auth;
 pub mod body;
@@ -16,7 +17,7 @@ use axum::extract::DefaultBodyLimit;
 use ports::Ports;
 
 pub use auth::{Caller, Group, User};
-pub use body::{Json, OptionalJson, PathId, PathParams, Query};
+pub use body::{Json, JsonBody, PathId, PathParams, Query, RawBody};
 pub use page::{PageParams, Paged};
 pub use problem::{Problem, Result};
 

@@ -54,10 +54,8 @@ struct TokenResponse {
     token: String,
 }
 
-async fn issue_token(
-    State(state): State<LocalState>,
-    Json(request): Json<TokenRequest>,
-) -> Result<Json<TokenResponse>> {
+async fn issue_token(State(state): State<LocalState>, body: edge::JsonBody) -> Result<Json<TokenResponse>> {
+    let request: TokenRequest = body.parse()?;
     let mut v = Violations::new();
     v.check(matches!(request.role.as_str(), "buyer" | "seller" | "admin"), "role", "must be buyer, seller or admin");
     let seller_id = request.seller_id.filter(|s| !s.is_empty());
@@ -91,7 +89,8 @@ struct ClockChange {
 }
 
 /// `{"advance": "P8D"}` (an ISO 8601 duration, forward only) or `{"set": "<RFC 3339>"}`.
-async fn move_clock(State(state): State<LocalState>, Json(change): Json<ClockChange>) -> Result<Json<Now>> {
+async fn move_clock(State(state): State<LocalState>, body: edge::JsonBody) -> Result<Json<Now>> {
+    let change: ClockChange = body.parse()?;
     match (change.advance, change.set) {
         (Some(advance), None) => {
             let now = state.clock.now();

@@ -1,7 +1,18 @@
 //! The single table's keys. Each entity knows its key; each access pattern names its index.
 
+use jiff::Timestamp;
 use marketplace::Currency;
 use ports::Key;
+
+/// A time as sort keys hold it: RFC 3339 UTC with microseconds, so text order is time order.
+pub fn sortable(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The time a sort key written with `sortable` starts with.
+pub fn time_of(sort_key: &str) -> Option<Timestamp> {
+    sort_key.split('#').next()?.parse().ok()
+}
 
 pub fn seller(id: &str) -> Key {
     Key::new(format!("SELLER#{id}"), "PROFILE")
@@ -89,6 +100,18 @@ pub const PAYMENTS_DUE_PK: &str = "PAYMENTS#DUE";
 /// gsi2: every seller, by id, for the monthly fee and payout runs.
 pub const ALL_SELLERS_PK: &str = "SELLERS";
 
+/// gsi1: the sellers in one status, for the admins' queues (applications waiting for
+/// verification, suspended sellers, …). The seller's own item carries it, so a status change
+/// moves the seller from one queue to the next in the same write.
+pub fn sellers_in_status_pk(status: marketplace::seller::SellerStatus) -> String {
+    format!("SELLERS#{}", status.as_str())
+}
+
+/// Sorted by onboarding time, then id: newest first when read descending.
+pub fn sellers_in_status_sk(onboarded_at: Timestamp, seller_id: &str) -> String {
+    format!("{}#{seller_id}", sortable(onboarded_at))
+}
+
 /// A ledger transaction, under its id (derived from its cause, so it is written once).
 pub fn ledger_transaction(id: &str) -> Key {
     Key::new(format!("LEDGER#TX#{id}"), "TX")
@@ -141,6 +164,21 @@ pub const RELEASES_DUE_PK: &str = "RELEASES#DUE";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seller_queues_sort_by_onboarding_and_keep_apart_from_other_partitions() {
+        use marketplace::seller::SellerStatus;
+        let at = |s: &str| s.parse::<Timestamp>().expect("a time");
+        let older = sellers_in_status_sk(at("2026-11-02T09:00:00Z"), "sel_demo_pending");
+        let newer = sellers_in_status_sk(at("2026-11-02T09:00:00.000001Z"), "sel_01aaaaaaaaaaaaaaaaaaaaaaaa");
+        assert!(older < newer);
+        let pending = sellers_in_status_pk(SellerStatus::PendingVerification);
+        assert_eq!(pending, "SELLERS#pending_verification");
+        // gsi1's other partitions start SELLER#<id>#…, PRODUCT#…, BUYER#…: none starts SELLERS#.
+        for other in [seller_orders_pk("s"), seller_help_pk("s"), seller_ledger_pk("s"), listing_pk("p")] {
+            assert!(!other.starts_with("SELLERS#"), "{other}");
+        }
+    }
 
     #[test]
     fn listing_keys_sort_by_price() {

@@ -1,13 +1,17 @@
-use marketplace::seller::Seller;
+use marketplace::seller::{Seller, SellerStatus};
 use ports::{Condition, Cursor, Index, Item, Query, Table, TableError, TxOp, Value};
 
 use crate::{keys, record};
 
-/// A seller's item: the seller, on the list of all sellers (gsi2).
+/// A seller's item: the seller, on the list of all sellers (gsi2) and on the list of the
+/// sellers in its status (gsi1), so every write that changes the status moves it between
+/// those lists atomically.
 fn seller_item(seller: &Seller) -> Result<Item, TableError> {
     let mut item = record::item(seller, &keys::seller(&seller.id), "seller")?;
     item.insert("gsi2pk".into(), Value::from(keys::ALL_SELLERS_PK));
     item.insert("gsi2sk".into(), Value::from(seller.id.as_str()));
+    item.insert("gsi1pk".into(), Value::from(keys::sellers_in_status_pk(seller.status)));
+    item.insert("gsi1sk".into(), Value::from(keys::sellers_in_status_sk(seller.created_at, &seller.id)));
     Ok(item)
 }
 
@@ -60,6 +64,18 @@ impl<'a> Sellers<'a> {
     pub async fn replace(&self, before: &Seller, after: &Seller) -> Result<(), TableError> {
         let unchanged = Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?);
         self.table.put(seller_item(after)?, Some(unchanged)).await
+    }
+
+    /// A page of the sellers in `status`, newest first (by onboarding time).
+    pub async fn in_status(
+        &self,
+        status: SellerStatus,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<Seller>, Option<Cursor>), TableError> {
+        let query =
+            Query::new(Index::Gsi1, keys::sellers_in_status_pk(status)).descending().limit(limit).cursor(cursor);
+        record::page(self.table.query(query).await?)
     }
 
     /// A page of all sellers, by id.
