@@ -23,3 +23,8 @@ pub async fn relay(ports: &Ports) -> Result<Relayed, String> {
     }
     Ok(Relayed { sent })
 }
+
+/// Whether a run would find events to send (the local runner asks, to skip idle runs).
+pub async fn waiting(ports: &Ports) -> Result<bool, String> {
+    outbox::waiting(ports.table.as_ref()).await.map_err(|e| e.to_string())
+}

@@ -162,6 +162,12 @@ pub async fn release_due(ports: &Ports, terms: &Terms) -> Result<Released, Strin
     Ok(released)
 }
 
+/// When the release sweep next finds a hold ended (`None`: no part waits). The local runner
+/// asks, to skip sweeps that would find nothing when its clock jumps.
+pub async fn next_release_due(ports: &Ports) -> Result<Option<jiff::Timestamp>, String> {
+    Ledger::new(ports.table.as_ref()).next_release_due().await.map_err(text)
+}
+
 fn text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }

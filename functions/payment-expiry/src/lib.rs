@@ -50,6 +50,12 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, String> {
     Ok(Swept { cancelled })
 }
 
+/// When a run next finds an order to cancel (`None`: no order awaits payment). The local
+/// runner asks, to skip sweeps that would find nothing when its clock jumps.
+pub async fn next_due(ports: &Ports) -> Result<Option<jiff::Timestamp>, String> {
+    Orders::new(ports.table.as_ref()).next_payment_due().await.map_err(|e| e.to_string())
+}
+
 async fn clear_marker(ports: &Ports, order_id: &str) {
     if let Err(e) = ports.table.delete(&store::keys::payment_due(order_id), None).await {
         tracing::warn!(order_id, error = %e, "will retry at the next run");

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
+use jiff::Timestamp;
 use ports::{Message, Ports};
 
 pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<String>> + Send>>;
@@ -17,11 +18,18 @@ pub type JobFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Send>
 /// A scheduled job: runs once, reports what it did.
 pub type Job = Arc<dyn Fn() -> JobFuture + Send + Sync>;
 
+pub type ProbeFuture = Pin<Box<dyn Future<Output = Result<Option<Timestamp>, String>> + Send>>;
+/// When a job's next run finds work, from the due list it sweeps: `None` when nothing waits.
+/// A `rate()` schedule with a probe skips the runs that would find nothing when the clock
+/// jumps, which keeps a month's move fast; the job decides nothing from it.
+pub type Probe = Arc<dyn Fn() -> ProbeFuture + Send + Sync>;
+
 #[derive(Default)]
 pub struct Hosted {
     pub http: Option<Router>,
     pub worker: Option<Worker>,
     pub job: Option<Job>,
+    pub probe: Option<Probe>,
 }
 
 /// Hosts a function of the template on `ports`; `webhook_secret` is what the payment
@@ -38,9 +46,16 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
         "PaymentEventsFunction" => http(payment_events::router(ports.clone(), webhook_secret.to_vec())),
         "PaymentExpiryFunction" => job(ports, |ports| async move {
             payment_expiry::sweep(&ports).await.map(|swept| format!("cancelled {} unpaid orders", swept.cancelled))
-        }),
+        })
+        .map(|hosted| hosted.probed(ports, |ports| async move { payment_expiry::next_due(&ports).await })),
         "EventRelayFunction" => job(ports, |ports| async move {
             event_relay::relay(&ports).await.map(|relayed| format!("relayed {} events", relayed.sent))
+        })
+        .map(|hosted| {
+            hosted.probed(ports, |ports| async move {
+                // Whatever waits is due now: the relay sends regardless of age.
+                Ok(event_relay::waiting(&ports).await?.then_some(Timestamp::MIN))
+            })
         }),
         "SellerAccountsFunction" => http(seller_accounts::router(ports.clone())),
         "SellerFeesFunction" => job(ports, move |ports| {
@@ -71,7 +86,8 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
                         .await
                         .map(|r| format!("released proceeds of {} orders", r.orders))
                 }
-            })?;
+            })?
+            .probed(ports, |ports| async move { order_settlement::next_release_due(&ports).await });
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {
                 let (ports, terms) = (ports.clone(), terms.clone());
@@ -100,4 +116,17 @@ where
     let ports = ports.clone();
     let job: Job = Arc::new(move || Box::pin(run(ports.clone())));
     Some(Hosted { job: Some(job), ..Hosted::default() })
+}
+
+impl Hosted {
+    /// The job with the probe that says when its next run finds work.
+    fn probed<F, Fut>(self, ports: &Ports, probe: F) -> Hosted
+    where
+        F: Fn(Ports) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<Timestamp>, String>> + Send + 'static,
+    {
+        let ports = ports.clone();
+        let probe: Probe = Arc::new(move || Box::pin(probe(ports.clone())));
+        Hosted { probe: Some(probe), ..self }
+    }
 }

@@ -9,6 +9,7 @@ mod gateway;
 mod local_api;
 mod scheduler;
 pub mod template;
+mod timeline;
 pub mod tokens;
 
 use std::path::PathBuf;
@@ -35,21 +36,13 @@ pub enum Backend {
     Aws { provision: bool },
 }
 
-struct Delivery {
-    queue: String,
-    batch_size: u32,
-    visibility: Duration,
-    worker: functions::Worker,
-}
-
 pub struct Runner {
     pub router: Router,
     pub ports: Ports,
     pub clock: Arc<MovableClock>,
     pub tokens: Arc<Tokens>,
     pub template: Template,
-    deliveries: Vec<Delivery>,
-    jobs: Arc<Vec<scheduler::Scheduled>>,
+    timeline: Arc<timeline::Timeline>,
 }
 
 /// The sandbox provider's webhook secret, derived from the runner's secret so there is one
@@ -151,7 +144,7 @@ impl Runner {
                     .iter()
                     .find(|q| q.name == subscription.queue)
                     .map_or(30, |q| q.visibility_timeout_secs);
-                deliveries.push(Delivery {
+                deliveries.push(timeline::Delivery {
                     queue: subscription.queue.clone(),
                     batch_size: subscription.batch_size,
                     visibility: Duration::from_secs(visibility),
@@ -161,10 +154,10 @@ impl Runner {
             for schedule in &function.schedules {
                 let job =
                     hosted.job.clone().ok_or_else(|| format!("{} has a schedule but no job", function.logical_id))?;
-                jobs.push(scheduler::Scheduled::new(schedule.clone(), job));
+                jobs.push(scheduler::Scheduled::new(schedule.clone(), job, hosted.probe.clone()));
             }
         }
-        let jobs = Arc::new(jobs);
+        let timeline = Arc::new(timeline::Timeline::new(clock.clone(), ports.queue.clone(), deliveries, jobs));
         let dispatcher = Arc::new(gateway::Dispatcher::new(gateway, http_routes)?);
         let gateway_service = {
             let dispatcher = dispatcher.clone();
@@ -176,59 +169,35 @@ impl Runner {
         let local = local_api::router(local_api::LocalState {
             tokens: tokens.clone(),
             clock: clock.clone(),
-            jobs: jobs.clone(),
+            timeline: timeline.clone(),
             sandbox: Arc::new(SandboxPayments::new(ports.table.clone(), webhook_secret)),
             dispatcher,
         });
         let router = local.fallback_service(gateway_service);
-        Ok(Runner { router, ports, clock, tokens, template, deliveries, jobs })
+        Ok(Runner { router, ports, clock, tokens, template, timeline })
     }
 
-    /// One pass over every queue subscription: receives a batch, hands it to the worker,
-    /// deletes what succeeded. What failed comes back after the visibility timeout, and goes
-    /// to the dead-letter list after the queue's redrive limit. Returns the messages handled.
+    /// One pass over every queue subscription (see `Timeline::deliver`). Returns the
+    /// messages handled.
     pub async fn deliver(&self) -> usize {
-        let mut handled = 0;
-        for delivery in &self.deliveries {
-            let batch = match self.ports.queue.receive(&delivery.queue, delivery.batch_size, delivery.visibility).await
-            {
-                Ok(batch) => batch,
-                Err(e) => {
-                    tracing::warn!(queue = %delivery.queue, error = %e, "could not receive");
-                    continue;
-                }
-            };
-            if batch.is_empty() {
-                continue;
-            }
-            handled += batch.len();
-            let receipts: Vec<(String, String)> = batch.iter().map(|m| (m.id.clone(), m.receipt.clone())).collect();
-            let failed = (delivery.worker)(batch).await;
-            for (id, receipt) in receipts.into_iter().filter(|(id, _)| !failed.contains(id)) {
-                if let Err(e) = self.ports.queue.delete(&delivery.queue, &receipt).await {
-                    tracing::warn!(queue = %delivery.queue, message_id = %id, error = %e, "could not delete");
-                }
-            }
-        }
-        handled
+        self.timeline.deliver().await
     }
 
     /// Delivers until every queue is quiet (or `max_passes` is reached).
     pub async fn drain(&self, max_passes: usize) -> usize {
-        let mut total = 0;
-        for _ in 0..max_passes {
-            let handled = self.deliver().await;
-            if handled == 0 {
-                break;
-            }
-            total += handled;
-        }
-        total
+        self.timeline.drain(max_passes).await
     }
 
-    /// Runs every schedule that is due on the runner's clock. Returns how many ran.
+    /// Runs, in order, every schedule firing up to the runner's clock that has not run yet.
+    /// Returns how many ran; the first call only starts the schedules.
     pub async fn run_due_schedules(&self) -> usize {
-        scheduler::run_due(&self.jobs, self.clock.now()).await
+        self.timeline.catch_up().await
+    }
+
+    /// Moves the runner's clock to `to` as time passes: every schedule firing on the way runs
+    /// at its own time, in order, with the queues delivered after each. Returns the runs.
+    pub async fn move_clock(&self, to: jiff::Timestamp) -> usize {
+        self.timeline.move_to(to).await
     }
 
     /// Keeps firing schedules on time, on the runner's clock, in the background.

@@ -15,14 +15,14 @@ use sandbox_payments::SandboxPayments;
 use serde::{Deserialize, Serialize};
 
 use crate::gateway::Dispatcher;
-use crate::scheduler::Scheduled;
+use crate::timeline::Timeline;
 use crate::tokens::Tokens;
 
 #[derive(Clone)]
 pub struct LocalState {
     pub tokens: Arc<Tokens>,
     pub clock: Arc<MovableClock>,
-    pub jobs: Arc<Vec<Scheduled>>,
+    pub timeline: Arc<Timeline>,
     pub sandbox: Arc<SandboxPayments>,
     /// The API as API Gateway serves it, for the sandbox's webhooks.
     pub dispatcher: Arc<Dispatcher>,
@@ -71,12 +71,16 @@ async fn issue_token(State(state): State<LocalState>, body: edge::JsonBody) -> R
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Now {
     now: Timestamp,
+    /// After a move: the schedule runs it made on the way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedules_ran: Option<usize>,
 }
 
 async fn show_clock(State(state): State<LocalState>) -> Json<Now> {
-    Json(Now { now: state.clock.now() })
+    Json(Now { now: state.clock.now(), schedules_ran: None })
 }
 
 #[derive(Deserialize)]
@@ -88,12 +92,13 @@ struct ClockChange {
     set: Option<String>,
 }
 
-/// `{"advance": "P8D"}` (an ISO 8601 duration, forward only) or `{"set": "<RFC 3339>"}`.
+/// `{"advance": "P8D"}` (an ISO 8601 duration, forward only) or `{"set": "<RFC 3339>"}`. Time
+/// passes as it would: every schedule firing on the way runs at its own time (see `Timeline`).
 async fn move_clock(State(state): State<LocalState>, body: edge::JsonBody) -> Result<Json<Now>> {
     let change: ClockChange = body.parse()?;
-    match (change.advance, change.set) {
+    let now = state.clock.now();
+    let to = match (change.advance, change.set) {
         (Some(advance), None) => {
-            let now = state.clock.now();
             let span: Span = advance
                 .parse()
                 .map_err(|_| Problem::invalid_field("advance", "must be an ISO 8601 duration such as P8D or PT2H"))?;
@@ -102,17 +107,15 @@ async fn move_clock(State(state): State<LocalState>, body: edge::JsonBody) -> Re
                 .ok()
                 .filter(|d| d.is_positive())
                 .ok_or_else(|| Problem::invalid_field("advance", "must move the clock forward"))?;
-            state.clock.advance(duration);
+            now.checked_add(duration).map_err(|_| Problem::invalid_field("advance", "moves the clock too far"))?
         }
-        (None, Some(set)) => {
-            let to: Timestamp = set
-                .parse()
-                .map_err(|_| Problem::invalid_field("set", "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"))?;
-            state.clock.set(to);
-        }
+        (None, Some(set)) => set
+            .parse()
+            .map_err(|_| Problem::invalid_field("set", "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"))?,
         _ => return Err(Problem::invalid_field("body", "give exactly one of advance or set")),
-    }
-    Ok(Json(Now { now: state.clock.now() }))
+    };
+    let ran = state.timeline.move_to(to).await;
+    Ok(Json(Now { now: state.clock.now(), schedules_ran: Some(ran) }))
 }
 
 #[derive(Serialize)]
@@ -128,6 +131,7 @@ struct Schedules {
 
 async fn list_schedules(State(state): State<LocalState>) -> Json<Schedules> {
     let items = state
+        .timeline
         .jobs
         .iter()
         .map(|j| ScheduleView { name: j.schedule.name.clone(), schedule: j.schedule.expression.clone() })
@@ -142,7 +146,8 @@ struct Ran {
 }
 
 async fn run_schedule(State(state): State<LocalState>, PathId(name): PathId) -> Result<Json<Ran>> {
-    let job = state.jobs.iter().find(|j| j.schedule.name == name).ok_or_else(|| Problem::not_found("schedule"))?;
+    let job =
+        state.timeline.jobs.iter().find(|j| j.schedule.name == name).ok_or_else(|| Problem::not_found("schedule"))?;
     let report = job.run().await.map_err(Problem::unavailable)?;
     Ok(Json(Ran { name, report }))
 }

@@ -97,13 +97,12 @@ A paid demo order waits for the Lyon seller: {demo_order}
   curl -s {url}/orders -H "Authorization: Bearer $SELLER"
   curl -s -X POST {url}/_local/clock -H 'Content-Type: application/json' -d '{{"advance":"P8D"}}'
 
-The seller's money (deliver the order above, then move the clock past the hold, a month end and a payout day):
+The seller's money (deliver the order above, then move the clock 40 days: every schedule firing on the way runs at its own time):
+  MONTH=$(curl -s {url}/_local/clock | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"][:7])')
   curl -s {url}/sellers/{lyon}/balance -H "Authorization: Bearer $SELLER"
-  curl -s -X POST {url}/_local/schedules/funds-release/run
-  curl -s -X POST {url}/_local/schedules/seller-fees/run
-  curl -s -X POST {url}/_local/schedules/payouts/run
+  curl -s -X POST {url}/_local/clock -H 'Content-Type: application/json' -d '{{"advance":"P40D"}}'
   curl -s {url}/sellers/{lyon}/payouts -H "Authorization: Bearer $SELLER"
-  curl -s {url}/sellers/{lyon}/statements/$(date -u +%Y-%m) -H "Authorization: Bearer $SELLER" -H 'Accept: text/csv'
+  curl -s {url}/sellers/{lyon}/statements/$MONTH -H "Authorization: Bearer $SELLER" -H 'Accept: text/csv'
 "#,
         iphone = demo::IPHONE,
         macbook = demo::MACBOOK,

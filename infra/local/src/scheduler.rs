@@ -1,20 +1,25 @@
-//! Schedules on the runner's clock. `rate(…)` and `cron(…)` expressions fire on time (a cron
-//! in UTC, as EventBridge Scheduler's default); a cron using `L`, `W` or `#` is listed and
-//! runs on demand only. Any schedule runs at once with `POST /_local/schedules/{name}/run`.
-
-use std::sync::Mutex;
+//! The template's schedules on the runner's clock. `rate(…)` and `cron(…)` expressions fire
+//! on time (a cron in UTC, as EventBridge Scheduler's default); a cron using `L`, `W` or `#`
+//! is listed and runs on demand only. Any schedule runs at once with
+//! `POST /_local/schedules/{name}/run`. When the runs happen is the timeline's business.
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::functions::Job;
+use crate::functions::{Job, Probe};
 use crate::template::Schedule;
 
 pub struct Scheduled {
     pub schedule: Schedule,
     pub job: Job,
-    period: Option<SignedDuration>,
-    cron: Option<Cron>,
-    next: Mutex<Option<Timestamp>>,
+    /// For a `rate()` job: when its next run finds work.
+    probe: Option<Probe>,
+    when: When,
+}
+
+enum When {
+    Rate(SignedDuration),
+    Cron(Cron),
+    OnDemand,
 }
 
 /// An EventBridge cron expression: minutes, hours, day of month, month, day of week (1 is
@@ -114,10 +119,13 @@ pub fn period(expression: &str) -> Option<SignedDuration> {
 }
 
 impl Scheduled {
-    pub fn new(schedule: Schedule, job: Job) -> Self {
-        let period = period(&schedule.expression);
-        let cron = Cron::parse(&schedule.expression);
-        Scheduled { schedule, job, period, cron, next: Mutex::new(None) }
+    pub fn new(schedule: Schedule, job: Job, probe: Option<Probe>) -> Self {
+        let when = match (period(&schedule.expression), Cron::parse(&schedule.expression)) {
+            (Some(period), _) => When::Rate(period),
+            (None, Some(cron)) => When::Cron(cron),
+            (None, None) => When::OnDemand,
+        };
+        Scheduled { schedule, job, probe, when }
     }
 
     pub async fn run(&self) -> Result<String, String> {
@@ -129,40 +137,38 @@ impl Scheduled {
         outcome
     }
 
-    /// When the schedule fires next after `now`.
-    fn following(&self, now: Timestamp) -> Option<Timestamp> {
-        match (&self.cron, self.period) {
-            (Some(cron), _) => cron.next_after(now),
-            (None, Some(period)) => now.checked_add(period).ok(),
-            (None, None) => None,
+    /// The first time the schedule fires after `after`. A rate fires on the multiples of its
+    /// period since the Unix epoch (every hour on the hour), so runs do not depend on when the
+    /// runner started; a cron on its matching minutes.
+    pub fn following(&self, after: Timestamp) -> Option<Timestamp> {
+        match &self.when {
+            When::Rate(period) => {
+                let step = period.as_secs();
+                let next = after.as_second().div_euclid(step).checked_add(1)?.checked_mul(step)?;
+                Timestamp::from_second(next).ok()
+            }
+            When::Cron(cron) => cron.next_after(after),
+            When::OnDemand => None,
         }
     }
 
-    /// Whether the schedule is due at `now`; the first check only starts the clock. After a
-    /// jump of the clock a schedule runs once, not once per missed time.
-    fn due(&self, now: Timestamp) -> bool {
-        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-        match *next {
-            Some(at) if now < at => false,
-            Some(_) => {
-                *next = self.following(now);
-                true
-            }
-            None => {
-                *next = self.following(now);
-                false
+    /// The first time after `after` at which a run would find work: the next firing for a
+    /// cron (a cron always runs), the first firing at or after the probe's answer for a
+    /// probed rate (none while its due list is empty).
+    pub async fn next_with_work(&self, after: Timestamp) -> Option<Timestamp> {
+        let next = self.following(after)?;
+        let (When::Rate(_), Some(probe)) = (&self.when, &self.probe) else { return Some(next) };
+        match probe().await {
+            Ok(Some(due)) if due <= next => Some(next),
+            Ok(Some(due)) => self.following(due.checked_sub(SignedDuration::from_nanos(1)).ok()?),
+            Ok(None) => None,
+            // The probe could not tell: run as EventBridge would.
+            Err(error) => {
+                tracing::warn!(schedule = %self.schedule.name, error, "could not tell when work is due");
+                Some(next)
             }
         }
     }
-}
-
-pub async fn run_due(jobs: &[Scheduled], now: Timestamp) -> usize {
-    let mut ran = 0;
-    for job in jobs.iter().filter(|j| j.due(now)) {
-        let _ = job.run().await;
-        ran += 1;
-    }
-    ran
 }
 
 #[cfg(test)]

@@ -123,6 +123,11 @@ pub mod outbox {
         }
     }
 
+    /// Whether any event waits in the outbox for the relay.
+    pub async fn waiting(table: &dyn Table) -> Result<bool, TableError> {
+        Ok(!table.query(Query::new(Index::Gsi2, PK).limit(1)).await?.items.is_empty())
+    }
+
     /// Sends up to `limit` events left in the outbox, oldest first; returns how many.
     pub async fn relay(queue: &dyn Queue, table: &dyn Table, limit: u32) -> Result<usize, TableError> {
         let page = table.query(Query::new(Index::Gsi2, PK).limit(limit)).await?;

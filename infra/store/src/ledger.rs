@@ -10,6 +10,7 @@ use marketplace::ledger::{Account, SellerAccount, Transaction};
 use marketplace::settlement::OrderLedger;
 use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Update, Value};
 
+use crate::keys::sortable;
 use crate::{keys, record};
 
 /// Shards of each platform account's balance.
@@ -66,10 +67,6 @@ fn shard_of(id: &str) -> u32 {
     // FNV-1a: stable across builds and processes, unlike the standard hasher.
     let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
     hash % PLATFORM_SHARDS
-}
-
-fn sortable(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn balance_key(account: &Account, currency: Currency, transaction_id: &str) -> ports::Key {
@@ -301,6 +298,12 @@ impl<'a> Ledger<'a> {
             page.items.iter().filter_map(|i| i.get("orderId").and_then(Value::as_str).map(str::to_owned)).collect();
         ids.dedup();
         Ok((ids, page.next))
+    }
+
+    /// When the next part's hold ends (`None`: no part waits), so a runner that knows it can
+    /// skip sweeps that would find nothing.
+    pub async fn next_release_due(&self) -> Result<Option<Timestamp>, TableError> {
+        record::earliest_due(self.table, keys::RELEASES_DUE_PK).await
     }
 
     /// The write of a new payout (it must not exist) or of its outcome (it must still be sent).

@@ -20,7 +20,7 @@ pub enum Placed {
 }
 
 fn sortable(at: Timestamp, id: &str) -> String {
-    format!("{}#{id}", at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
+    format!("{}#{id}", keys::sortable(at))
 }
 
 fn order_item(order: &Order) -> Result<Item, TableError> {
@@ -161,6 +161,11 @@ impl<'a> Orders<'a> {
             .limit(limit);
         let page = self.table.query(query).await?;
         Ok(page.items.iter().filter_map(|i| i.get("orderId").and_then(Value::as_str).map(str::to_owned)).collect())
+    }
+
+    /// When the next unpaid order's payment falls due (`None`: no order awaits payment).
+    pub async fn next_payment_due(&self) -> Result<Option<Timestamp>, TableError> {
+        record::earliest_due(self.table, keys::PAYMENTS_DUE_PK).await
     }
 
     async fn load(&self, ids: Vec<String>) -> Result<Vec<Order>, TableError> {

@@ -1,6 +1,6 @@
 //! Turning entities into items and back.
 
-use ports::{Cursor, FromItem, Item, Key, Page, TableError, ToItem, Value};
+use ports::{Cursor, FromItem, Index, Item, Key, Page, Query, Table, TableError, ToItem, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -33,4 +33,11 @@ pub fn attribute<T: Serialize>(entity: &T, name: &str) -> Result<Value, TableErr
 /// A timestamp as entities store it, for conditions that compare with it.
 pub fn timestamp(at: jiff::Timestamp) -> Value {
     Value::S(serde_json::to_value(at).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+}
+
+/// The earliest time on a due list: the items of one gsi2 partition whose sort keys start
+/// with the time they fall due (`keys::sortable`). `None` when the list is empty.
+pub async fn earliest_due(table: &dyn Table, pk: &str) -> Result<Option<jiff::Timestamp>, TableError> {
+    let page = table.query(Query::new(Index::Gsi2, pk).limit(1)).await?;
+    Ok(page.items.first().and_then(|i| i.get("gsi2sk")).and_then(Value::as_str).and_then(crate::keys::time_of))
 }

@@ -1,0 +1,121 @@
+//! The runner's clock passes like real time: a move past several schedule times runs every
+//! firing in between, in order across all schedules, each at its own time, with the queues
+//! delivered after each. One 40-day move leaves the ledger exactly as forty one-day moves do,
+//! with the release, the fee and the payouts on the days the template's schedules give.
+
+use acceptance::App;
+use local_runner::demo::{BUYER, SELLER_LYON};
+use serde_json::{Value, json};
+
+const IPHONE_OFFER_LYON: &str = "off_demo_iphone_lyon";
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("a timestamp")
+}
+
+/// The demo buyer buys the Lyon seller's iPhone on the 20th and it is delivered the same
+/// morning: its hold ends on the 27th at 09:30.
+async fn delivered_on_the_20th(app: &App) -> String {
+    app.settle().await; // the demo order
+    app.runner.clock.set(at("2026-11-20T09:00:00Z"));
+    let buyer = app.token("buyer", BUYER, None);
+    let body = json!({"lines": [{"offerId": IPHONE_OFFER_LYON, "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"});
+    let quote = app.call("POST", "/quotes", Some(&buyer), Some(body)).await;
+    assert_eq!(quote.status, 201, "{quote:?}");
+    let order = app.call("POST", "/orders", Some(&buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
+    assert_eq!(order.status, 201, "{order:?}");
+    let intent = order.body["payment"]["intentId"].as_str().expect("an intent");
+    assert_eq!(app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await.status, 200);
+    app.settle().await;
+    let id = order.body["id"].as_str().expect("an order id").to_owned();
+    app.runner.clock.set(at("2026-11-20T09:30:00Z"));
+    for (step, body) in
+        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
+    {
+        let reply = app.call("POST", &format!("/orders/{id}/{step}"), Some(&app.lyon()), body).await;
+        assert_eq!(reply.status, 200, "{step}: {reply:?}");
+    }
+    app.settle().await;
+    id
+}
+
+async fn move_clock(app: &App, change: Value) -> Value {
+    let moved = app.call("POST", "/_local/clock", None, Some(change)).await;
+    assert_eq!(moved.status, 200, "{moved:?}");
+    moved.body
+}
+
+/// The Lyon seller's ledger lines of November and December, as (kind, minute posted).
+async fn lyon_ledger(app: &App) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    for month in ["2026-11", "2026-12"] {
+        let statement = app.get(&format!("/sellers/{SELLER_LYON}/statements/{month}"), Some(&app.lyon())).await;
+        assert_eq!(statement.status, 200, "{statement:?}");
+        for line in statement.body["lines"].as_array().into_iter().flatten() {
+            let posted: jiff::Timestamp = line["postedAt"].as_str().expect("postedAt").parse().expect("a time");
+            // A run posts a few milliseconds after its firing, as the clock goes on meanwhile.
+            let minute = posted.strftime("%Y-%m-%dT%H:%M").to_string();
+            lines.push((line["kind"].as_str().expect("kind").to_owned(), minute));
+        }
+    }
+    lines
+}
+
+fn expected() -> Vec<(String, String)> {
+    [
+        ("sale", "2026-11-01T08:00"), // the demo order, paid when the demo data is seeded
+        ("sale", "2026-11-20T09:00"),
+        // The hourly release after the hold ends at 09:30 on the 27th; the payout run of the
+        // 26th, before it, found nothing available.
+        ("release", "2026-11-27T10:00"),
+        // November's fee on the 1st, then the payout of the 6th pays out what is left.
+        ("monthly_fee", "2026-12-01T00:05"),
+        ("payout", "2026-12-06T03:00"),
+        ("payout_paid", "2026-12-06T03:00"),
+    ]
+    .map(|(kind, minute)| (kind.to_owned(), minute.to_owned()))
+    .to_vec()
+}
+
+async fn one_move_of_forty_days(app: &App) {
+    delivered_on_the_20th(app).await;
+    let moved = move_clock(app, json!({"advance": "P40D"})).await;
+    assert!(moved["now"].as_str().is_some_and(|n| n.starts_with("2026-12-30T09:30")), "{moved}");
+    assert_eq!(lyon_ledger(app).await, expected());
+    // Each firing with work ran once, the idle ones were skipped: far fewer than the 57,600
+    // relay minutes of forty days.
+    let runs = moved["schedulesRan"].as_u64().expect("a count");
+    assert!((5..200).contains(&runs), "{runs} runs");
+}
+
+async fn forty_moves_of_one_day(app: &App) {
+    delivered_on_the_20th(app).await;
+    for _ in 0..40 {
+        move_clock(app, json!({"advance": "P1D"})).await;
+    }
+    assert_eq!(lyon_ledger(app).await, expected());
+}
+
+async fn a_move_backwards_fires_nothing(app: &App) {
+    delivered_on_the_20th(app).await;
+    move_clock(app, json!({"set": "2026-12-07T00:00:00Z"})).await;
+    let before = lyon_ledger(app).await;
+    assert_eq!(before, expected());
+    let back = move_clock(app, json!({"set": "2026-11-02T00:00:00Z"})).await;
+    assert_eq!(back["schedulesRan"], 0);
+    let balance = app.get(&format!("/sellers/{SELLER_LYON}/balance"), Some(&app.lyon())).await;
+    assert_eq!(
+        (balance.body["pending"]["amount"].as_str(), balance.body["available"]["amount"].as_str()),
+        (Some("210.59"), Some("0.00")),
+        "{balance:?}"
+    );
+    // Forward again over the same days: every run is idempotent, nothing is posted twice.
+    move_clock(app, json!({"set": "2026-12-07T00:00:00Z"})).await;
+    assert_eq!(lyon_ledger(app).await, before);
+}
+
+acceptance::on_both_adapters!(
+    embedded: acceptance::App::embedded().await,
+    aws: acceptance::App::aws().await,
+    cases: [one_move_of_forty_days, forty_moves_of_one_day, a_move_backwards_fires_nothing]
+);
