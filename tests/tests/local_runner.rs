@@ -55,6 +55,9 @@ async fn moves_its_clock() {
         json!({"set": "tomorrow"}),
         json!({}),
         json!({"advance": "P1D", "set": "2027-01-01T00:00:00Z"}),
+        json!({"advance": "P1000Y"}),
+        json!({"advance": "P367D"}),
+        json!({"set": "9999-12-31T00:00:00Z"}),
     ] {
         assert_eq!(app.call("POST", "/_local/clock", None, Some(bad.clone())).await.status, 422, "{bad}");
     }

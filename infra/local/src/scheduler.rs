@@ -183,6 +183,35 @@ mod tests {
         assert_eq!(period("cron(0 3 1 * ? *)"), None);
     }
 
+    fn scheduled(expression: &str, probe: Option<Probe>) -> Scheduled {
+        let job: Job = std::sync::Arc::new(|| Box::pin(async { Ok(String::new()) }));
+        Scheduled::new(Schedule { name: "job".into(), expression: expression.into() }, job, probe)
+    }
+
+    fn probe(answer: Option<&'static str>) -> Option<Probe> {
+        Some(std::sync::Arc::new(move || Box::pin(async move { Ok(answer.map(|a| a.parse().expect("a time"))) })))
+    }
+
+    #[tokio::test]
+    async fn rates_fire_on_multiples_of_their_period_and_skip_to_their_work() {
+        let at = |s: &str| s.parse::<Timestamp>().expect("a timestamp");
+        let hourly = scheduled("rate(1 hour)", None);
+        assert_eq!(hourly.following(at("2026-11-27T09:30:00Z")), Some(at("2026-11-27T10:00:00Z")));
+        assert_eq!(hourly.following(at("2026-11-27T10:00:00Z")), Some(at("2026-11-27T11:00:00Z")));
+        let after = at("2026-11-20T09:30:00Z");
+        assert_eq!(hourly.next_with_work(after).await, Some(at("2026-11-20T10:00:00Z")), "no probe: every firing");
+        let release = scheduled("rate(1 hour)", probe(Some("2026-11-27T09:30:00.5Z")));
+        assert_eq!(release.next_with_work(after).await, Some(at("2026-11-27T10:00:00Z")), "the first firing after");
+        let on_the_hour = scheduled("rate(1 hour)", probe(Some("2026-11-27T10:00:00Z")));
+        assert_eq!(on_the_hour.next_with_work(after).await, Some(at("2026-11-27T10:00:00Z")), "at the due time");
+        let overdue = scheduled("rate(1 hour)", probe(Some("2026-11-01T00:00:00Z")));
+        assert_eq!(overdue.next_with_work(after).await, Some(at("2026-11-20T10:00:00Z")), "the next firing");
+        assert_eq!(scheduled("rate(1 hour)", probe(None)).next_with_work(after).await, None, "nothing waits");
+        let fees = scheduled("cron(5 0 1 * ? *)", probe(None));
+        assert_eq!(fees.next_with_work(after).await, Some(at("2026-12-01T00:05:00Z")), "a cron always runs");
+        assert_eq!(scheduled("cron(0 3 L * ? *)", None).following(after), None, "on demand only");
+    }
+
     #[test]
     fn crons() {
         let at = |s: &str| s.parse::<Timestamp>().expect("a timestamp");
