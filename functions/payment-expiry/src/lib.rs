@@ -53,7 +53,9 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, String> {
 /// When a run next finds an order to cancel (`None`: no order awaits payment). The local
 /// runner asks, to skip sweeps that would find nothing when its clock jumps.
 pub async fn next_due(ports: &Ports) -> Result<Option<jiff::Timestamp>, String> {
-    Orders::new(ports.table.as_ref()).next_payment_due().await.map_err(|e| e.to_string())
+    let due = Orders::new(ports.table.as_ref()).next_payment_due().await.map_err(|e| e.to_string())?;
+    // The sweep takes payments due strictly before its time.
+    Ok(due.and_then(|at| at.checked_add(jiff::SignedDuration::from_nanos(1)).ok()))
 }
 
 async fn clear_marker(ports: &Ports, order_id: &str) {

@@ -196,8 +196,8 @@ impl Runner {
 
     /// Moves the runner's clock to `to` as time passes: every schedule firing on the way runs
     /// at its own time, in order, with the queues delivered after each. Returns the runs.
-    pub async fn move_clock(&self, to: jiff::Timestamp) -> usize {
-        self.timeline.move_to(to).await
+    pub async fn move_clock(&self, to: jiff::Timestamp) -> Result<usize, edge::Problem> {
+        self.timeline.move_to(|_| Ok(to)).await
     }
 
     /// Keeps firing schedules on time, on the runner's clock, in the background.
@@ -216,7 +216,7 @@ impl Runner {
         let runner = self.clone();
         tokio::spawn(async move {
             loop {
-                if runner.deliver().await == 0 {
+                if runner.timeline.deliver_in_turn().await == 0 {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }

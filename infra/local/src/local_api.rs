@@ -99,32 +99,41 @@ const MAX_MOVE: SignedDuration = SignedDuration::from_hours(366 * 24);
 /// passes as it would: every schedule firing on the way runs at its own time (see `Timeline`).
 async fn move_clock(State(state): State<LocalState>, body: edge::JsonBody) -> Result<Json<Now>> {
     let change: ClockChange = body.parse()?;
-    let now = state.clock.now();
-    let (field, to) = match (change.advance, change.set) {
+    let (advance, set) = match (change.advance, change.set) {
         (Some(advance), None) => {
             let span: Span = advance
                 .parse()
                 .map_err(|_| Problem::invalid_field("advance", "must be an ISO 8601 duration such as P8D or PT2H"))?;
-            let duration = span
-                .to_duration(&now.to_zoned_datetime(TimeZone::UTC))
-                .ok()
-                .filter(|d| d.is_positive())
-                .ok_or_else(|| Problem::invalid_field("advance", "must move the clock forward"))?;
-            ("advance", now.checked_add(duration).unwrap_or(Timestamp::MAX))
+            (Some(span), None)
         }
         (None, Some(set)) => {
-            let to = set
+            let to: Timestamp = set
                 .parse()
                 .map_err(|_| Problem::invalid_field("set", "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"))?;
-            ("set", to)
+            (None, Some(to))
         }
         _ => return Err(Problem::invalid_field("body", "give exactly one of advance or set")),
     };
-    // Every firing on the way runs: a bounded move keeps the answer bounded.
-    if to.duration_since(now) > MAX_MOVE {
-        return Err(Problem::invalid_field(field, "moves the clock at most 366 days at a time: move in steps"));
-    }
-    let ran = state.timeline.move_to(to).await;
+    // The target is taken from the clock's time when the move starts, in turn with any other.
+    let target = |now: Timestamp| {
+        let (field, to) = match (advance, set) {
+            (Some(span), _) => {
+                let duration = span
+                    .to_duration(&now.to_zoned_datetime(TimeZone::UTC))
+                    .ok()
+                    .filter(|d| d.is_positive())
+                    .ok_or_else(|| Problem::invalid_field("advance", "must move the clock forward"))?;
+                ("advance", now.checked_add(duration).unwrap_or(Timestamp::MAX))
+            }
+            (None, to) => ("set", to.unwrap_or(now)),
+        };
+        // Every firing on the way runs: a bounded move keeps the answer bounded.
+        if to.duration_since(now) > MAX_MOVE {
+            return Err(Problem::invalid_field(field, "moves the clock at most 366 days at a time: move in steps"));
+        }
+        Ok(to)
+    };
+    let ran = state.timeline.move_to(target).await?;
     Ok(Json(Now { now: state.clock.now(), schedules_ran: Some(ran) }))
 }
 
@@ -156,9 +165,8 @@ struct Ran {
 }
 
 async fn run_schedule(State(state): State<LocalState>, PathId(name): PathId) -> Result<Json<Ran>> {
-    let job =
-        state.timeline.jobs.iter().find(|j| j.schedule.name == name).ok_or_else(|| Problem::not_found("schedule"))?;
-    let report = job.run().await.map_err(Problem::unavailable)?;
+    let ran = state.timeline.run_now(&name).await.ok_or_else(|| Problem::not_found("schedule"))?;
+    let report = ran.map_err(Problem::unavailable)?;
     Ok(Json(Ran { name, report }))
 }
 

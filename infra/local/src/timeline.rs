@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use edge::Problem;
 use jiff::Timestamp;
 use ports::{Clock, MovableClock, Queue};
 use tokio::sync::Mutex;
@@ -34,9 +35,12 @@ pub struct Timeline {
     decided: Mutex<Option<Vec<Timestamp>>>,
 }
 
-/// Firings one pass runs at most: far more than a year of the template's schedules, so only a
-/// job that finds work at every firing and never finishes it reaches the bound.
-const MAX_RUNS: usize = 100_000;
+/// Firings one pass runs at most: far more than a year of the template's schedules with work,
+/// so only a job that finds work at every firing and never finishes it reaches the bound.
+pub const MAX_RUNS: usize = 20_000;
+
+/// How far behind the clock the background ticker can be (it looks once a second).
+const TICK_LAG: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 
 /// Delivery passes after each run: enough for an event to cascade through every worker.
 const DRAIN_PASSES: usize = 20;
@@ -92,8 +96,23 @@ impl Timeline {
         total
     }
 
-    /// Runs, in order, every firing up to the clock's time that has not been decided yet.
-    /// Returns how many ran. The first call only starts the schedules.
+    /// One delivery pass in turn with the schedules, so a message a run sends is handled at
+    /// that run's time (the background delivery loop uses this).
+    pub async fn deliver_in_turn(&self) -> usize {
+        let _turn = self.decided.lock().await;
+        self.deliver().await
+    }
+
+    /// Runs one schedule now, in turn with the others (`POST /_local/schedules/{name}/run`).
+    pub async fn run_now(&self, name: &str) -> Option<Result<String, String>> {
+        let job = self.jobs.iter().find(|j| j.schedule.name == name)?;
+        let _turn = self.decided.lock().await;
+        Some(job.run().await)
+    }
+
+    /// Runs, in order, every firing up to the clock's time that has not been decided yet, at
+    /// the clock's time (a second late at most, as EventBridge can be): the clock never goes
+    /// back under a request. Returns how many ran. The first call only starts the schedules.
     pub async fn catch_up(&self) -> usize {
         let mut decided = self.decided.lock().await;
         let now = self.clock.now();
@@ -105,34 +124,64 @@ impl Timeline {
         for mark in marks.iter_mut() {
             *mark = (*mark).min(now);
         }
-        let ran = self.replay(marks, now).await;
-        if ran > 0 {
-            // The runs stood the clock at their own times; it resumes where it was.
-            self.clock.set(self.clock.now().max(now));
+        match self.replay(marks, now, false).await {
+            Ok(ran) => ran,
+            Err(ran) => {
+                tracing::warn!(ran, "a schedule found work at every firing: the rest is left for later");
+                ran
+            }
         }
-        ran
     }
 
-    /// Moves the clock to `to`, running every firing between its time now and `to` on the way.
-    /// Returns how many ran.
-    pub async fn move_to(&self, to: Timestamp) -> usize {
+    /// Moves the clock to the time `target` gives for the clock's time now, running every
+    /// firing on the way, each with the clock standing at its own time. Returns how many ran.
+    /// A move that would never end (a job finding work at every firing, [`MAX_RUNS`]) stops
+    /// with the clock at its last run and says so.
+    pub async fn move_to(
+        &self,
+        target: impl FnOnce(Timestamp) -> Result<Timestamp, Problem>,
+    ) -> Result<usize, Problem> {
         let mut decided = self.decided.lock().await;
         let from = self.clock.now();
-        let marks = decided.insert(vec![from.min(to); self.jobs.len()]);
+        let to = target(from)?;
+        // Firings the background ticker has not reached yet (it looks once a second) are still
+        // to come; after a clock set by hand, time starts anew from here.
+        let lagging = |mark: &Timestamp| from.duration_since(*mark) <= TICK_LAG;
+        let marks: Vec<Timestamp> = match decided.as_ref() {
+            Some(marks) => marks.iter().map(|m| if lagging(m) { (*m).min(from) } else { from.min(to) }).collect(),
+            None => vec![from.min(to); self.jobs.len()],
+        };
+        let marks = decided.insert(marks);
         if to <= from {
+            for mark in marks.iter_mut() {
+                *mark = to;
+            }
             self.clock.set(to);
-            return 0;
+            return Ok(0);
         }
         // What was sent before the move is handled at the time it was sent.
         self.drain(DRAIN_PASSES).await;
-        let ran = self.replay(marks, to).await;
-        self.clock.set(to);
-        ran
+        match self.replay(marks, to, true).await {
+            Ok(ran) => {
+                self.clock.set(to);
+                Ok(ran)
+            }
+            Err(ran) => Err(Problem::conflict(
+                "schedule_stuck",
+                format!(
+                    "a schedule found work at every firing: the clock stopped at {} after {ran} runs",
+                    self.clock.now()
+                ),
+            )),
+        }
     }
 
-    async fn replay(&self, marks: &mut [Timestamp], to: Timestamp) -> usize {
+    /// Runs every firing with work up to `to` in order; `stand` puts the clock at each
+    /// firing's time. `Err` with the runs made when [`MAX_RUNS`] is reached (the marks then
+    /// stay at the last run).
+    async fn replay(&self, marks: &mut [Timestamp], to: Timestamp, stand: bool) -> Result<usize, usize> {
         let mut ran = 0;
-        while ran < MAX_RUNS {
+        loop {
             // The earliest firing with work, the template's order breaking ties.
             let mut first: Option<(Timestamp, usize)> = None;
             for (i, job) in self.jobs.iter().enumerate() {
@@ -147,7 +196,12 @@ impl Timeline {
                 }
             }
             let Some((at, i)) = first else { break };
-            self.clock.set(at);
+            if ran == MAX_RUNS {
+                return Err(ran);
+            }
+            if stand {
+                self.clock.set(at);
+            }
             let _ = self.jobs[i].run().await;
             self.drain(DRAIN_PASSES).await;
             ran += 1;
@@ -159,12 +213,9 @@ impl Timeline {
             }
             marks[i] = at;
         }
-        if ran == MAX_RUNS {
-            tracing::warn!(ran, "a schedule found work at every firing: the rest of the move is skipped");
-        }
         for mark in marks.iter_mut() {
             *mark = to;
         }
-        ran
+        Ok(ran)
     }
 }
