@@ -105,6 +105,10 @@ pub struct Order {
     pub id: String,
     pub quote_id: String,
     pub buyer: String,
+    /// Where the buyer is invited to review (R-REV-INVITE): the token's e-mail when the order
+    /// was placed, if it had one. Personal data: kept out of every view and log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_email: Option<String>,
     pub status: OrderStatus,
     pub lines: Vec<QuoteLine>,
     pub parts: Vec<Part>,
@@ -143,6 +147,7 @@ impl Order {
             id: order_id(&quote.id),
             quote_id: quote.id.clone(),
             buyer: quote.buyer.clone(),
+            buyer_email: None,
             status: OrderStatus::AwaitingPayment,
             lines: quote.lines.clone(),
             parts: sellers
@@ -375,7 +380,7 @@ impl Order {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::checkout::{Cart, CartLine, Pricing, SellerFacts, price};
     use crate::seller::SellerStatus;
@@ -403,9 +408,18 @@ mod tests {
             .expect("a quote")
     }
 
-    fn paid() -> Order {
+    pub(crate) fn paid() -> Order {
         let order = Order::place(&quote(), Timestamp::UNIX_EPOCH);
         order.pay("pi_abc", order.totals.total, Timestamp::UNIX_EPOCH).expect("paid")
+    }
+
+    /// Paid, and its first part (the phone, shipped to FR) delivered `at`.
+    pub(crate) fn delivered(at: Timestamp) -> Order {
+        let order = paid();
+        let seller = order.parts[0].seller_id.clone();
+        let order = order.accept(&seller, at).expect("accepted");
+        let order = order.ship(&seller, "DHL", "JD1", at).expect("shipped");
+        order.deliver(&seller, at).expect("delivered")
     }
 
     #[test]
