@@ -237,6 +237,8 @@ impl App {
         let clock = Arc::new(MovableClock::default());
         let secret = local_runner::webhook_secret(TEST_SECRET);
         let ports = ports::Ports {
+            // Like the provider's, the outbox's records are not the marketplace's.
+            mailer: Arc::new(embedded_adapters::TableOutbox::new(provider_table.clone(), clock.clone())),
             payments: Arc::new(sandbox_payments::SandboxPayments::new(provider_table, secret)),
             table,
             queue: Arc::new(SqsQueue::new(sqs, prefix)),
@@ -251,6 +253,11 @@ impl App {
 
     pub fn token(&self, role: &str, sub: &str, seller_id: Option<&str>) -> String {
         self.runner.tokens.issue(sub, &[role], seller_id, self.runner.now())
+    }
+
+    /// A token carrying the user's e-mail address (the `email` claim).
+    pub fn token_with_email(&self, role: &str, sub: &str, email: &str) -> String {
+        self.runner.tokens.issue_with_email(sub, &[role], None, Some(email), self.runner.now())
     }
 
     pub fn admin(&self) -> String {

@@ -73,6 +73,22 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     // The demo order has no help request: its seller is allowed but finds none.
     ("POST", "/orders/{id}/help-requests/{helpId}/answer", "133443", Some(r#"{"answer": "Sorry"}"#)),
     ("POST", "/payments/webhook", "AAAAAA", Some("{}")),
+    // The demo order is not delivered yet: its buyer is allowed and told so.
+    (
+        "POST",
+        "/reviews",
+        "1An333",
+        Some(r#"{"orderId": "ord_demo_ipad", "offerId": "off_demo_ipad_lyon", "rating": 5}"#),
+    ),
+    // `{id}` is the demo buyer's published review of a delivered Lyon line (see `fresh`).
+    ("GET", "/reviews/{id}", "AAAAAA", None),
+    ("PATCH", "/reviews/{id}", "1A4444", Some(r#"{"rating": 4}"#)),
+    ("DELETE", "/reviews/{id}", "1A4444", None),
+    ("POST", "/reviews/{id}/reply", "133A43", Some(r#"{"text": "Thank you"}"#)),
+    ("GET", "/products/{id}/reviews", "AAAAAA", None),
+    ("GET", "/sellers/{id}/reviews", "AAAAAA", None),
+    ("GET", "/me/reviews", "1AA333", None),
+    ("GET", "/legal/reviews-policy", "AAAAAA", None),
 ];
 
 fn concrete(method: &str, template: &str) -> String {
@@ -89,6 +105,37 @@ fn concrete(method: &str, template: &str) -> String {
         _ => "x",
     };
     template.replace("{id}", id).replace("{helpId}", "help_unknown").replace("{month}", "2026-11")
+}
+
+/// A fresh marketplace for one call of a row, and the row's path in it. Routes of one review
+/// get a review: the demo buyer's, published, of a Lyon line delivered on the spot.
+async fn fresh(method: &str, template: &str) -> (App, String) {
+    let app = App::embedded().await;
+    let path = concrete(method, template);
+    if !template.starts_with("/reviews/{id}") {
+        return (app, path);
+    }
+    let buyer = app.token("buyer", local_runner::demo::BUYER, None);
+    let lines = serde_json::json!({"lines": [{"offerId": "off_demo_iphone_lyon", "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"});
+    let quote = app.call("POST", "/quotes", Some(&buyer), Some(lines)).await;
+    let order = app.call("POST", "/orders", Some(&buyer), Some(serde_json::json!({"quoteId": quote.body["id"]}))).await;
+    let intent = order.body["payment"]["intentId"].as_str().unwrap_or_default().to_owned();
+    app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
+    let order_id = order.body["id"].as_str().unwrap_or_default().to_owned();
+    for (step, body) in [
+        ("acceptance", None),
+        ("shipment", Some(serde_json::json!({"carrier": "DHL", "tracking": "1"}))),
+        ("delivery", None),
+    ] {
+        app.call("POST", &format!("/orders/{order_id}/{step}"), Some(&app.lyon()), body).await;
+    }
+    let review =
+        serde_json::json!({"orderId": order_id, "offerId": "off_demo_iphone_lyon", "rating": 2, "comment": "Fine"});
+    let submitted = app.call("POST", "/reviews", Some(&buyer), Some(review)).await;
+    assert_eq!(submitted.status, 202, "{submitted:?}");
+    app.settle().await;
+    let id = submitted.body["id"].as_str().unwrap_or_default();
+    (app, template.replace("{id}", id))
 }
 
 fn allowed(status: u16) -> bool {
@@ -162,10 +209,9 @@ fn answers(want: u8, status: u16) -> bool {
 async fn every_caller_gets_the_answer_its_role_allows() {
     let mut failures = Vec::new();
     for (method, template_path, expected, body) in MATRIX {
-        let path = concrete(method, template_path);
         for (column, caller) in CALLERS.iter().enumerate() {
             // Each call on a fresh marketplace, so an allowed change never shapes the next answer.
-            let app = App::embedded().await;
+            let (app, path) = fresh(method, template_path).await;
             let token = token(&app, column);
             let key = app.runner.ports.ids.new_id("key");
             let headers = [("content-type", "application/json"), ("idempotency-key", key.as_str())];
@@ -254,14 +300,13 @@ fn hostile_queries(path: &str) -> Vec<String> {
 async fn refusals_do_not_depend_on_the_input() {
     let mut failures = Vec::new();
     for (method, template_path, expected, body) in MATRIX {
-        let path = concrete(method, template_path);
         for (column, caller) in CALLERS.iter().enumerate() {
             let want = match wanted(method, template_path, expected, column) {
                 // The body names no resource of anyone's, so the caller is one its role allows.
                 b'n' => b'A',
                 want => want,
             };
-            let app = App::embedded().await;
+            let (app, path) = fresh(method, template_path).await;
             let token = token(&app, column);
             let mut check = |what: &str, reply: acceptance::Reply, refused: bool| {
                 // An allowed caller's valid `{}` may still be refused for what it asks (the

@@ -71,6 +71,26 @@ async fn each_operation_stays_within_its_round_trips() {
     let acceptance = counter.take();
     rows.push(row("seller acceptance", &acceptance));
 
+    // Reviews: the buyer reviews the delivered line; the worker publishes it; anyone reads.
+    for (step, body) in [("shipment", Some(json!({"carrier": "DHL", "tracking": "1"}))), ("delivery", None)] {
+        app.call("POST", &format!("/orders/{}/{step}", id(&order)), Some(&app.lyon()), body).await;
+    }
+    app.settle().await;
+    counter.take();
+    let body = json!({"orderId": id(&order), "offerId": "off_demo_iphone_lyon", "rating": 4,
+                      "comment": "As described, battery at 90 %, fast delivery."});
+    let submitted = app.call("POST", "/reviews", Some(&buyer), Some(body)).await;
+    assert_eq!(submitted.status, 202, "{submitted:?}");
+    let submission = counter.take();
+    rows.push(row("review submission", &submission));
+    app.settle().await;
+    let publication = counter.take();
+    rows.push(row("review publication (worker)", &publication));
+    let page = app.get("/products/prd_demo_iphone13/reviews", None).await;
+    assert_eq!(page.body["aggregate"]["count"], 1, "{page:?}");
+    let reviews_page = counter.take();
+    rows.push(row("a product's reviews (a relevance page)", &reviews_page));
+
     println!("| operation | round trips | requests | read units | write units |\n|---|---|---|---|---|");
     for row in &rows {
         println!("{row}");
@@ -84,6 +104,18 @@ async fn each_operation_stays_within_its_round_trips() {
         "a transition is a read, a transaction and the outbox clear: {acceptance:?}"
     );
     assert!(listing.round_trips() <= 3, "a listing is the product, a page and its sellers: {listing:?}");
+    assert!(
+        submission.round_trips() <= 3,
+        "a review is the order, the product's category and one transaction: {submission:?}"
+    );
+    assert!(
+        publication.round_trips() <= 3,
+        "publishing is the review, its text's first author and one transaction: {publication:?}"
+    );
+    assert!(
+        reviews_page.round_trips() <= 3,
+        "a page is the rating and whether the product is offered, then one list per (tier, rating) drawn: {reviews_page:?}"
+    );
     assert!(
         settlement.round_trips() <= 6,
         "settling is three reads (order, record, sellers) and one transaction per posting: {settlement:?}"

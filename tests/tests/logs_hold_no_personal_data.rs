@@ -1,6 +1,7 @@
-//! The logs of a full scenario — onboarding with trader data, offers, a quote, an order, its
-//! payment, the seller's side, a refund, a help request, bad requests — hold no e-mail address,
-//! phone number or IBAN, while they do record the requests.
+//! The logs of a full scenario — onboarding with trader data, offers, a quote, an order by a
+//! buyer whose token carries an e-mail address, its payment, the seller's side, a refund, a
+//! help request, bad requests, the invitation to review sent a week later — hold no e-mail
+//! address, phone number or IBAN, while they do record the requests.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -83,7 +84,7 @@ async fn a_full_scenario_logs_no_personal_data() {
     bad["email"] = json!("not an email but@close.example");
     app.call("POST", "/sellers", Some(&app.token("buyer", "careless", None)), Some(bad)).await;
     app.call("POST", "/sellers", Some(&user), Some(json!({"phone": 33556000001_i64}))).await;
-    let buyer = app.buyer();
+    let buyer = app.token_with_email("buyer", "buyer-1", "buyer.one@home.example");
     let quote = app
         .call("POST", "/quotes", Some(&buyer), Some(json!({"lines": [{"offerId": "off_demo_iphone_lyon", "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"})))
         .await;
@@ -106,6 +107,10 @@ async fn a_full_scenario_logs_no_personal_data() {
     .await;
     app.call("POST", "/sellers/sel_demo_berlin/suspension", Some(&app.admin()), Some(json!({"reason": "audit"}))).await;
     app.settle().await;
+    // A week later the buyer is invited to review, by e-mail.
+    app.call("POST", "/_local/clock", None, Some(json!({"advance": "P8D"}))).await;
+    let outbox = app.get("/_local/outbox", None).await;
+    assert!(outbox.text.contains("buyer.one@home.example"), "the invitation was sent: {outbox:?}");
 
     let logs = String::from_utf8(captured.0.lock().unwrap_or_else(|p| p.into_inner()).clone()).expect("UTF-8 logs");
     let lines: Vec<&str> = logs.lines().collect();

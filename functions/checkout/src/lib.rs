@@ -117,7 +117,9 @@ async fn stale(ports: &Ports, quote: &Quote, code: &str, detail: &str) -> Proble
 }
 
 async fn place_order(State(ports): State<Ports>, caller: Caller, body: JsonBody) -> Result<Response> {
-    caller.require(Group::Buyer)?;
+    let buyer = caller.require(Group::Buyer)?;
+    // Where the invitation to review goes (R-REV-INVITE), if the token carries an address.
+    let buyer_email = buyer.email.clone().filter(|e| marketplace::validation::is_email(e));
     let body: PlaceOrder = body.parse()?;
     if !edge::body::is_id(&body.quote_id) {
         return Err(Problem::invalid_field("quoteId", "no such quote"));
@@ -137,7 +139,7 @@ async fn place_order(State(ports): State<Ports>, caller: Caller, body: JsonBody)
     if fee_now != Some(quote.totals.service_fee) {
         return Err(stale(&ports, &quote, "quote_stale", "the service fee changed; here is a fresh quote").await);
     }
-    let order = Order::place(&quote, now);
+    let order = Order { buyer_email, ..Order::place(&quote, now) };
     match orders.place(&order).await? {
         Placed::Created => {
             tracing::info!(order_id = %order.id, lines = order.lines.len(), "order placed");

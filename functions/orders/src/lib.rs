@@ -20,7 +20,7 @@ use marketplace::{Money, Violations};
 use ports::{Ports, TableError, TxOp};
 use serde::Deserialize;
 use store::events::{OrderEvent, outbox};
-use store::{HelpRequests, Orders};
+use store::{HelpRequests, Invitations, Orders};
 use views::OrderView;
 
 pub fn router(ports: Ports) -> Router {
@@ -166,6 +166,8 @@ async fn transition(
     let event = OrderEvent::new(kind, &order.id, Some(seller));
     let mut ops = also;
     ops.push(outbox::put(&event, ports.clock.now()));
+    // The last part delivered puts the order on the review invitations' due list.
+    ops.extend(Invitations::follow(order, &after));
     Orders::new(ports.table.as_ref()).transition(order, &after, ops).await?;
     outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
     tracing::info!(order_id = %order.id, seller_id = seller, kind, "order part moved");
@@ -250,7 +252,9 @@ async fn record(
 ) -> Result<Order> {
     let orders = Orders::new(ports.table.as_ref());
     for _ in 0..3 {
-        let (after, also) = apply(&order)?;
+        let (after, mut also) = apply(&order)?;
+        // A cancellation or a full refund can settle an order's last part.
+        also.extend(Invitations::follow(&order, &after));
         match orders.transition(&order, &after, also).await {
             Ok(()) => return Ok(after),
             Err(TableError::TransactionCanceled { failed }) if failed.contains(&0) => {

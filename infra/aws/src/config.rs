@@ -28,20 +28,33 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
-/// Every port on AWS, for a function's `main`.
+/// Every port on AWS, for a function's `main`. Functions that send no mail get
+/// [`ports::NoMailer`], so only the one that mails links the SES client.
 pub async fn ports_from_env() -> Ports {
-    let settings = Settings::from_env();
+    ports_on(&sdk_config().await)
+}
+
+/// Every port on AWS with mail through SES, from `MAIL_FROM`.
+pub async fn ports_with_mail_from_env() -> Result<Ports, String> {
+    let from = crate::mail_from()?;
     let config = sdk_config().await;
+    let mailer = Arc::new(crate::SesMailer::new(aws_sdk_sesv2::Client::new(&config), from));
+    Ok(Ports { mailer, ..ports_on(&config) })
+}
+
+fn ports_on(config: &aws_config::SdkConfig) -> Ports {
+    let settings = Settings::from_env();
     let table: Arc<dyn ports::Table> =
-        Arc::new(crate::DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), settings.table_name));
+        Arc::new(crate::DynamoTable::new(aws_sdk_dynamodb::Client::new(config), settings.table_name));
     Ports {
         // No real provider is integrated yet: deployments take payments through the sandbox.
         payments: Arc::new(sandbox_payments::SandboxPayments::new(table.clone(), webhook_secret().into_bytes())),
         table,
-        queue: Arc::new(crate::SqsQueue::new(aws_sdk_sqs::Client::new(&config), settings.queue_prefix)),
-        blobs: Arc::new(crate::S3Blobs::new(s3_client(&config), settings.bucket_name)),
+        queue: Arc::new(crate::SqsQueue::new(aws_sdk_sqs::Client::new(config), settings.queue_prefix)),
+        blobs: Arc::new(crate::S3Blobs::new(s3_client(config), settings.bucket_name)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
+        mailer: Arc::new(ports::NoMailer),
     }
 }
 

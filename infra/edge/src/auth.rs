@@ -22,6 +22,9 @@ pub struct User {
     pub groups: Vec<Group>,
     /// The seller account a seller member acts for (`custom:seller_id`).
     pub seller_id: Option<String>,
+    /// The user's e-mail address (`email`), unless the issuer says it is not verified.
+    /// Personal data: never logged.
+    pub email: Option<String>,
 }
 
 impl User {
@@ -94,7 +97,9 @@ impl Caller {
         let Some(sub) = claims.get("sub").filter(|s| !s.is_empty()) else { return Caller::Anonymous };
         let groups = claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
         let seller_id = claims.get("custom:seller_id").filter(|s| !s.is_empty()).cloned();
-        Caller::User(User { sub: sub.clone(), groups, seller_id })
+        let unverified = claims.get("email_verified").is_some_and(|v| v == "false");
+        let email = claims.get("email").filter(|e| !e.is_empty() && !unverified).cloned();
+        Caller::User(User { sub: sub.clone(), groups, seller_id, email })
     }
 }
 
@@ -139,8 +144,26 @@ mod tests {
         assert_eq!(parse_groups("[root superuser]"), []);
     }
 
+    #[test]
+    fn the_email_claim_unless_unverified() {
+        let claims = |pairs: &[(&str, &str)]| {
+            let map = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Caller::from_claims(&map).user().and_then(|u| u.email.clone())
+        };
+        let email = ("email", "buyer@example.test");
+        assert_eq!(claims(&[("sub", "u"), email]), Some("buyer@example.test".into()));
+        assert_eq!(claims(&[("sub", "u"), email, ("email_verified", "true")]), Some("buyer@example.test".into()));
+        assert_eq!(claims(&[("sub", "u"), email, ("email_verified", "false")]), None);
+        assert_eq!(claims(&[("sub", "u")]), None);
+    }
+
     fn user(groups: &[Group], seller_id: Option<&str>) -> Caller {
-        Caller::User(User { sub: "u".into(), groups: groups.to_vec(), seller_id: seller_id.map(str::to_owned) })
+        Caller::User(User {
+            sub: "u".into(),
+            groups: groups.to_vec(),
+            seller_id: seller_id.map(str::to_owned),
+            email: None,
+        })
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! suites in `tests/` hold both to it.
 
 mod blobs;
+mod outbox;
 mod queue;
 mod table;
 
 pub use blobs::FolderBlobs;
+pub use outbox::{SentMail, TableOutbox};
 pub use queue::MemoryQueue;
 pub use table::EmbeddedTable;

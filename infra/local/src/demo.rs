@@ -23,6 +23,9 @@ pub const BERLIN_OWNER: &str = "seller-berlin";
 pub const PENDING_OWNER: &str = "seller-pending";
 /// The development buyer of the printed token, and its paid order of an iPad from Lyon.
 pub const BUYER: &str = "buyer-dev";
+/// The development buyer's e-mail address, in the printed token and on its order: invitations
+/// to review go there (into the runner's outbox, `GET /_local/outbox`).
+pub const BUYER_EMAIL: &str = "buyer@example.test";
 pub const IPAD_QUOTE: &str = "qt_demo_ipad";
 pub const IPAD_ORDER: &str = "ord_demo_ipad";
 
@@ -189,7 +192,7 @@ async fn seed_order(ports: &Ports) -> Result<(), TableError> {
         .create(&quote)
         .await
         .or_else(|e| if e == TableError::ConditionFailed { Ok(()) } else { Err(e) })?;
-    let order = Order::place(&quote, now);
+    let order = Order { buyer_email: Some(BUYER_EMAIL.into()), ..Order::place(&quote, now) };
     if !matches!(orders.place(&order).await?, Placed::Created) {
         return Ok(());
     }

@@ -58,6 +58,42 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             })
         }),
         "SellerAccountsFunction" => http(seller_accounts::router(ports.clone())),
+        "ReviewsFunction" => http(reviews::router(ports.clone())),
+        "ReviewPublicationFunction" => {
+            let sweep = job(ports, |ports| async move {
+                review_publication::sweep(&ports).await.map(|s| format!("published {} reviews", s.published))
+            })?
+            .probed(ports, |ports| async move { review_publication::next_due(&ports).await });
+            let ports = ports.clone();
+            let worker: Worker = Arc::new(move |batch| {
+                let ports = ports.clone();
+                Box::pin(async move { review_publication::handle(&ports, batch).await })
+            });
+            Some(Hosted { worker: Some(worker), ..sweep })
+        }
+        "ReviewInvitationsFunction" => {
+            // Checked at start-up (`main`) too.
+            let settings = Arc::new(review_invitations::Settings::from_env().unwrap_or_default());
+            let probe_settings = settings.clone();
+            job(ports, move |ports| {
+                let settings = settings.clone();
+                async move {
+                    review_invitations::run(&ports, &settings).await.map(|r| {
+                        format!(
+                            "sent {} invitations to review ({} due orders not invited)",
+                            r.sent,
+                            r.not_invited + r.no_email
+                        )
+                    })
+                }
+            })
+            .map(|hosted| {
+                hosted.probed(ports, move |ports| {
+                    let settings = probe_settings.clone();
+                    async move { review_invitations::next_due(&ports, &settings).await }
+                })
+            })
+        }
         "SellerFeesFunction" => job(ports, move |ports| {
             let terms = terms.clone();
             async move {

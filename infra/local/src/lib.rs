@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use embedded_adapters::{EmbeddedTable, FolderBlobs, MemoryQueue};
+use embedded_adapters::{EmbeddedTable, FolderBlobs, MemoryQueue, TableOutbox};
 use ports::{Clock, MovableClock, Ports, RandomIds};
 use sandbox_payments::SandboxPayments;
 
@@ -94,6 +94,7 @@ impl Runner {
                 let table: Arc<dyn ports::Table> = Arc::new(table);
                 Ports {
                     payments: Arc::new(SandboxPayments::new(table.clone(), webhook_secret.to_vec())),
+                    mailer: Arc::new(TableOutbox::new(table.clone(), clock.clone())),
                     table,
                     queue: Arc::new(queue),
                     blobs: Arc::new(blobs),
@@ -107,7 +108,9 @@ impl Runner {
                 }
                 let ports = aws_adapters::ports_from_env().await;
                 let payments = Arc::new(SandboxPayments::new(ports.table.clone(), webhook_secret.to_vec()));
-                Ports { clock: clock.clone(), payments, ..ports }
+                // Mail is kept in the outbox, never sent, whatever the storage.
+                let mailer = Arc::new(TableOutbox::new(ports.table.clone(), clock.clone()));
+                Ports { clock: clock.clone(), payments, mailer, ..ports }
             }
         })
     }
@@ -172,6 +175,7 @@ impl Runner {
             timeline: timeline.clone(),
             sandbox: Arc::new(SandboxPayments::new(ports.table.clone(), webhook_secret)),
             dispatcher,
+            outbox: Arc::new(TableOutbox::new(ports.table.clone(), clock.clone())),
         });
         let router = local.fallback_service(gateway_service);
         Ok(Runner { router, ports, clock, tokens, template, timeline })

@@ -1,5 +1,5 @@
 //! Endpoints that exist only in the local runner (never deployed): development tokens, the
-//! movable clock, schedules.
+//! movable clock, schedules, the outbox of mails.
 
 use std::sync::Arc;
 
@@ -14,6 +14,8 @@ use ports::{Clock, MovableClock};
 use sandbox_payments::SandboxPayments;
 use serde::{Deserialize, Serialize};
 
+use embedded_adapters::TableOutbox;
+
 use crate::gateway::Dispatcher;
 use crate::timeline::Timeline;
 use crate::tokens::Tokens;
@@ -26,6 +28,8 @@ pub struct LocalState {
     pub sandbox: Arc<SandboxPayments>,
     /// The API as API Gateway serves it, for the sandbox's webhooks.
     pub dispatcher: Arc<Dispatcher>,
+    /// The mails the functions sent (kept, never delivered).
+    pub outbox: Arc<TableOutbox>,
 }
 
 pub fn router(state: LocalState) -> Router {
@@ -36,6 +40,7 @@ pub fn router(state: LocalState) -> Router {
         .route("/_local/schedules/{name}/run", post(run_schedule))
         .route("/_local/payments/{intent}/succeed", post(payment_succeeds))
         .route("/_local/payments/{intent}/fail", post(payment_fails))
+        .route("/_local/outbox", get(show_outbox))
         .with_state(state)
 }
 
@@ -47,6 +52,9 @@ struct TokenRequest {
     sub: Option<String>,
     #[serde(default)]
     seller_id: Option<String>,
+    /// The `email` claim, as an ID token carries it.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,8 +73,11 @@ async fn issue_token(State(state): State<LocalState>, body: edge::JsonBody) -> R
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| format!("{}-{}", request.role, ulid::Ulid::generate()));
     v.check(sub.len() <= 128, "sub", "must be at most 128 characters");
+    let email = request.email.filter(|e| !e.is_empty());
+    v.check(email.as_deref().is_none_or(marketplace::validation::is_email), "email", "must be an e-mail address");
     v.finish(|| ())?;
-    let token = state.tokens.issue(&sub, &[request.role.as_str()], seller_id.as_deref(), state.clock.now());
+    let role = [request.role.as_str()];
+    let token = state.tokens.issue_with_email(&sub, &role, seller_id.as_deref(), email.as_deref(), state.clock.now());
     Ok(Json(TokenResponse { token }))
 }
 
@@ -200,4 +211,28 @@ async fn payment_succeeds(State(state): State<LocalState>, PathId(intent): PathI
 
 async fn payment_fails(State(state): State<LocalState>, PathId(intent): PathId) -> Result<Json<Delivered>> {
     settle(&state, &intent, false).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MailView {
+    to: String,
+    subject: String,
+    body: String,
+    sent_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct Outbox {
+    items: Vec<MailView>,
+}
+
+/// The mails that would have been sent, oldest first.
+async fn show_outbox(State(state): State<LocalState>) -> Result<Json<Outbox>> {
+    let sent = state.outbox.sent().await.map_err(Problem::unavailable)?;
+    let items = sent
+        .into_iter()
+        .map(|m| MailView { to: m.mail.to, subject: m.mail.subject, body: m.mail.body, sent_at: m.sent_at })
+        .collect();
+    Ok(Json(Outbox { items }))
 }

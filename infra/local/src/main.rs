@@ -19,8 +19,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("aws") => Backend::Aws { provision: std::env::var("MARKETPLACE_PROVISION").as_deref() == Ok("1") },
         _ => Backend::Folder(data_dir.clone()),
     };
-    // The settlement terms are read by each function; a bad configuration stops us here.
+    // The settlement terms and the invitation settings are read by each function; a bad
+    // configuration stops us here.
     order_settlement::terms_from_env()?;
+    review_invitations::Settings::from_env()?;
     let secret = token_secret(&data_dir)?;
     let runner = Arc::new(Runner::start(local_runner::repository_template()?, backend, &secret).await?);
     demo::seed(&runner.ports).await?;
@@ -54,7 +56,7 @@ fn token_secret(data_dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
 fn banner(runner: &Runner, url: &str) -> String {
     let now = runner.now();
     let admin = runner.tokens.issue("admin-dev", &["admin"], None, now);
-    let buyer = runner.tokens.issue(demo::BUYER, &["buyer"], None, now);
+    let buyer = runner.tokens.issue_with_email(demo::BUYER, &["buyer"], None, Some(demo::BUYER_EMAIL), now);
     let seller = runner.tokens.issue(demo::LYON_OWNER, &["seller"], Some(demo::SELLER_LYON), now);
     let routes: usize = runner.template.functions.iter().map(|f| f.routes.len()).sum();
     format!(
@@ -96,6 +98,7 @@ The buy flow (quote → order → sandbox payment → accept → ship → delive
 A paid demo order waits for the Lyon seller: {demo_order}
   curl -s {url}/orders -H "Authorization: Bearer $SELLER"
   curl -s -X POST {url}/_local/clock -H 'Content-Type: application/json' -d '{{"advance":"P8D"}}'
+  curl -s {url}/_local/outbox    # a week after delivery: the buyer's invitation to review
 
 The seller's money (deliver the order above, then move the clock 40 days: every schedule firing on the way runs at its own time):
   MONTH=$(curl -s {url}/_local/clock | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"][:7])')

@@ -1,5 +1,5 @@
 //! Development tokens: HS256 JWTs signed with a secret kept in the data folder, carrying the
-//! claims a real identity provider would (`sub`, `cognito:groups`, `custom:seller_id`). The
+//! claims a real identity provider would (`sub`, `cognito:groups`, `custom:seller_id`, `email`). The
 //! runner verifies them as API Gateway's JWT authorizer verifies real ones, and hands the
 //! handlers the claims in the same shape.
 
@@ -21,6 +21,8 @@ struct Claims {
     groups: Vec<String>,
     #[serde(rename = "custom:seller_id", default, skip_serializing_if = "Option::is_none")]
     seller_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
     iss: String,
     aud: String,
     iat: i64,
@@ -44,10 +46,23 @@ impl Tokens {
     }
 
     pub fn issue(&self, sub: &str, groups: &[&str], seller_id: Option<&str>, now: Timestamp) -> String {
+        self.issue_with_email(sub, groups, seller_id, None, now)
+    }
+
+    /// A token that also carries the user's e-mail address (`email`), as an ID token does.
+    pub fn issue_with_email(
+        &self,
+        sub: &str,
+        groups: &[&str],
+        seller_id: Option<&str>,
+        email: Option<&str>,
+        now: Timestamp,
+    ) -> String {
         let claims = Claims {
             sub: sub.to_owned(),
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             seller_id: seller_id.map(str::to_owned),
+            email: email.map(str::to_owned),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now.as_second(),
@@ -80,6 +95,9 @@ impl Tokens {
         if let Some(seller_id) = claims.seller_id {
             flat.insert("custom:seller_id".to_owned(), seller_id);
         }
+        if let Some(email) = claims.email {
+            flat.insert("email".to_owned(), email);
+        }
         Ok(flat)
     }
 }
@@ -97,6 +115,9 @@ mod tests {
         assert_eq!(claims["sub"], "user-1");
         assert_eq!(claims["cognito:groups"], "[seller]");
         assert_eq!(claims["custom:seller_id"], "sel_1");
+        assert!(!claims.contains_key("email"));
+        let token = tokens.issue_with_email("user-2", &["buyer"], None, Some("buyer@example.test"), now);
+        assert_eq!(tokens.verify(&token, now).expect("valid")["email"], "buyer@example.test");
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! The ports: small traits shaped like the AWS services behind them, so the DynamoDB, SQS and
-//! S3 adapters map one to one and the embedded adapters implement the same semantics.
+//! The ports: small traits shaped like the AWS services behind them, so the DynamoDB, SQS,
+//! S3 and SES adapters map one to one and the embedded adapters implement the same semantics.
 
 pub mod blobs;
 pub mod clock;
 pub mod item;
+pub mod mail;
 pub mod payments;
 pub mod queue;
 pub mod table;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub use blobs::{Blob, Blobs, BlobsError};
 pub use clock::{Clock, Ids, MovableClock, RandomIds, SystemClock};
 pub use item::{FromItem, Item, ItemError, ToItem, Value};
+pub use mail::{Mail, MailError, Mailer, NoMailer};
 pub use payments::{PaymentError, PaymentProvider, PayoutAccount};
 pub use queue::{Message, Queue, QueueError};
 pub use table::{
@@ -29,4 +31,5 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
     pub payments: Arc<dyn PaymentProvider>,
+    pub mailer: Arc<dyn Mailer>,
 }

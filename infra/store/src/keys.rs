@@ -112,6 +112,50 @@ pub fn sellers_in_status_sk(onboarded_at: Timestamp, seller_id: &str) -> String 
     format!("{}#{seller_id}", sortable(onboarded_at))
 }
 
+pub fn review(id: &str) -> Key {
+    Key::new(format!("REVIEW#{id}"), "REVIEW")
+}
+
+/// One review per order line: this item claims the line.
+pub fn review_claim(order_id: &str, offer_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("REVIEW#{offer_id}"))
+}
+
+/// gsi1: a buyer's reviews in every state but deleted, newest first.
+pub fn buyer_reviews_pk(sub: &str) -> String {
+    format!("BUYER#{sub}#REVIEWS")
+}
+
+/// gsi2: reviews waiting for publication, by deadline (sparse: only submitted reviews).
+pub const REVIEWS_PENDING_PK: &str = "REVIEWS#PENDING";
+
+/// A product's published reviews in one sort order (`newest`, `highest`, `lowest`, or the
+/// relevance list `relevance{n}` of a tier and a rating): copies of the reviews, so a page is
+/// one query.
+pub fn product_reviews_pk(product_id: &str, list: &str) -> String {
+    format!("PRODUCT#{product_id}#REVIEWS#{list}")
+}
+
+/// A seller's published reviews, newest first.
+pub fn seller_reviews_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#REVIEWS")
+}
+
+/// A product's rating: the counters of its published reviews.
+pub fn product_rating(product_id: &str) -> Key {
+    Key::new(format!("PRODUCT#{product_id}"), "RATING")
+}
+
+/// A seller's rating: the counters of the published reviews of its deliveries.
+pub fn seller_rating(seller_id: &str) -> Key {
+    Key::new(format!("SELLER#{seller_id}"), "RATING")
+}
+
+/// The first author of a review text, by its fingerprint, to flag copies from other accounts.
+pub fn review_text(fingerprint: &str) -> Key {
+    Key::new(format!("REVIEWTEXT#{fingerprint}"), "TEXT")
+}
+
 /// A ledger transaction, under its id (derived from its cause, so it is written once).
 pub fn ledger_transaction(id: &str) -> Key {
     Key::new(format!("LEDGER#TX#{id}"), "TX")
@@ -160,6 +204,19 @@ pub fn release_due(order_id: &str, seller_id: &str) -> Key {
 }
 
 pub const RELEASES_DUE_PK: &str = "RELEASES#DUE";
+
+/// An order's invitation to review, claimed before its mail is sent, so it is sent once.
+pub fn invitation(order_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), "INVITATION")
+}
+
+/// Present while an order's invitation to review waits for its delay (gsi2, sorted by the
+/// time the delay counts from: the last delivery).
+pub fn invitation_due(order_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), "INVITATION_DUE")
+}
+
+pub const INVITATIONS_DUE_PK: &str = "INVITATIONS#DUE";
 
 #[cfg(test)]
 mod tests {

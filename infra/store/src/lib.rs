@@ -4,6 +4,7 @@
 
 pub mod events;
 mod help;
+mod invitations;
 pub mod keys;
 mod ledger;
 mod offers;
@@ -11,14 +12,17 @@ mod orders;
 mod products;
 mod quotes;
 pub mod record;
+mod reviews;
 mod sellers;
 mod statements;
 
 pub use help::HelpRequests;
+pub use invitations::{Claim, Invitations};
 pub use ledger::{Expect, FundsRead, Ledger, Posted};
 pub use offers::Offers;
 pub use orders::{Orders, Placed, awaiting_payment};
 pub use products::Products;
 pub use quotes::Quotes;
+pub use reviews::{PUBLICATION_QUEUE, ReviewSort, Reviews, Submitted};
 pub use sellers::{Onboarded, Sellers};
 pub use statements::{Statements, document_key};

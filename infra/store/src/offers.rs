@@ -97,6 +97,13 @@ impl<'a> Offers<'a> {
         Ok((entities(&page.items)?, page.next))
     }
 
+    /// Whether any offer of the product is live (listed, in any currency): a product's reviews
+    /// are shown only while it is offered.
+    pub async fn is_offered(&self, product_id: &str) -> Result<bool, TableError> {
+        let page = self.table.query(Query::new(Index::Gsi1, keys::listing_pk(product_id)).limit(1)).await?;
+        Ok(!page.items.is_empty())
+    }
+
     /// A page of all of a seller's offers, whatever their status, oldest first.
     pub async fn of_seller(
         &self,

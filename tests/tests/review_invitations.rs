@@ -1,0 +1,257 @@
+//! Invitations to review by e-mail (R-REV-INVITE), end to end through the real handlers and
+//! the hourly schedule on the runner's clock: a buyer is invited once, about a week after
+//! delivery, with a link per delivered line; never for a cancelled or fully refunded order,
+//! whatever else happened (partial refunds, help requests); an order of two sellers once,
+//! after its last delivery; retried, concurrent and failed runs never send twice. Each case
+//! runs on both adapters; the mails are read where the runner shows them, `GET /_local/outbox`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use acceptance::App;
+use ports::{Mail, MailError, Mailer};
+use review_invitations::Settings;
+use serde_json::{Value, json};
+
+const IPHONE_LYON: &str = "off_demo_iphone_lyon";
+const MACBOOK_BERLIN: &str = "off_demo_macbook_berlin";
+
+/// A buyer whose token carries an e-mail address (`sub` derived from it).
+fn buyer(app: &App, email: &str) -> String {
+    app.token_with_email("buyer", &format!("buyer-{}", email.replace(['@', '.'], "-")), email)
+}
+
+/// A paid order of `buyer` for one unit of each offer; returns its id.
+async fn paid_order(app: &App, buyer: &str, offers: &[&str]) -> String {
+    let lines: Vec<Value> = offers.iter().map(|o| json!({"offerId": o, "quantity": 1})).collect();
+    let cart = json!({"lines": lines, "paymentMethod": "card", "shippingCountry": "FR"});
+    let quote = app.call("POST", "/quotes", Some(buyer), Some(cart)).await;
+    assert_eq!(quote.status, 201, "{quote:?}");
+    let order = app.call("POST", "/orders", Some(buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
+    assert_eq!(order.status, 201, "{order:?}");
+    assert!(!order.text.contains('@'), "the buyer's address is not in the order's view: {}", order.text);
+    let intent = order.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
+    let paid = app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
+    assert_eq!(paid.status, 200, "{paid:?}");
+    app.settle().await;
+    order.body["id"].as_str().expect("an order id").to_owned()
+}
+
+/// The seller `member` accepts, ships and delivers its part of `order`.
+async fn deliver(app: &App, order: &str, member: &str) {
+    for (step, body) in
+        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
+    {
+        let reply = app.call("POST", &format!("/orders/{order}/{step}"), Some(member), body).await;
+        assert_eq!(reply.status, 200, "{step}: {reply:?}");
+    }
+    app.settle().await;
+}
+
+async fn advance(app: &App, by: &str) {
+    let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": by}))).await;
+    assert_eq!(moved.status, 200, "{moved:?}");
+}
+
+/// The mails in the runner's outbox.
+async fn outbox(app: &App) -> Vec<Value> {
+    let reply = app.get("/_local/outbox", None).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    reply.body["items"].as_array().cloned().expect("a list of mails")
+}
+
+fn sent_to<'a>(mails: &'a [Value], email: &str) -> Vec<&'a Value> {
+    mails.iter().filter(|m| m["to"] == email).collect()
+}
+
+fn link(order: &str, offer: &str) -> String {
+    format!("https://marketplace.example/review?orderId={order}&offerId={offer}")
+}
+
+async fn a_buyer_is_invited_once_about_a_week_after_delivery(app: &App) {
+    // The development token carries the address, as an ID token's `email` claim does.
+    let bad = json!({"role": "buyer", "sub": "ana", "email": "not an address"});
+    let refused = app.call("POST", "/_local/tokens", None, Some(bad)).await;
+    assert_eq!((refused.status, refused.fields()), (422, vec!["email".to_owned()]));
+    let issued = app
+        .call("POST", "/_local/tokens", None, Some(json!({"role": "buyer", "sub": "ana", "email": "ana@example.test"})))
+        .await;
+    let ana = issued.body["token"].as_str().expect("a token").to_owned();
+    let order = paid_order(app, &ana, &[IPHONE_LYON]).await;
+    deliver(app, &order, &app.lyon()).await;
+
+    advance(app, "P6D").await;
+    assert!(sent_to(&outbox(app).await, "ana@example.test").is_empty(), "six days after delivery: not yet");
+
+    advance(app, "P2D").await;
+    let mails = outbox(app).await;
+    let mine = sent_to(&mails, "ana@example.test");
+    assert_eq!(mine.len(), 1, "{mails:?}");
+    let body = mine[0]["body"].as_str().expect("a body");
+    assert!(body.contains(&link(&order, IPHONE_LYON)), "{body}");
+    assert!(body.contains("iPhone 13"), "the line is named: {body}");
+    assert!(!mine[0]["subject"].as_str().unwrap_or_default().is_empty());
+    assert!(mine[0]["sentAt"].as_str().is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok()), "{mails:?}");
+
+    // Later, and again by hand: nothing more.
+    advance(app, "P30D").await;
+    let ran = app.call("POST", "/_local/schedules/review-invitations/run", None, None).await;
+    assert_eq!(ran.status, 200, "{ran:?}");
+    assert_eq!(outbox(app).await.len(), mails.len());
+    assert_eq!(sent_to(&outbox(app).await, "ana@example.test").len(), 1);
+}
+
+async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app: &App) {
+    let lyon = app.lyon();
+    // Cancelled by the seller before shipping.
+    let cancelled = paid_order(app, &buyer(app, "cancelled@example.test"), &[IPHONE_LYON]).await;
+    let reply = app.call("POST", &format!("/orders/{cancelled}/cancellation"), Some(&lyon), None).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    // Delivered, then refunded in full.
+    let refunded = paid_order(app, &buyer(app, "refunded@example.test"), &[IPHONE_LYON]).await;
+    deliver(app, &refunded, &lyon).await;
+    let total = app.get(&format!("/orders/{refunded}"), Some(&lyon)).await.body["total"].clone();
+    let reply = app
+        .retried(
+            "POST",
+            &format!("/orders/{refunded}/refunds"),
+            Some(&lyon),
+            Some(&json!({"amount": total})),
+            Some("full-refund"),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    // Delivered, refunded in part: invited.
+    let partly = paid_order(app, &buyer(app, "partly@example.test"), &[IPHONE_LYON]).await;
+    deliver(app, &partly, &lyon).await;
+    let amount = json!({"amount": "10.00", "currency": "EUR"});
+    let reply = app
+        .retried(
+            "POST",
+            &format!("/orders/{partly}/refunds"),
+            Some(&lyon),
+            Some(&json!({"amount": amount})),
+            Some("part-refund"),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    // Delivered, with a help request: invited.
+    let helped_buyer = buyer(app, "helped@example.test");
+    let helped = paid_order(app, &helped_buyer, &[IPHONE_LYON]).await;
+    deliver(app, &helped, &lyon).await;
+    let help = json!({"offerId": IPHONE_LYON, "reason": "defective", "message": "The screen flickers."});
+    let reply = app.call("POST", &format!("/orders/{helped}/help-requests"), Some(&helped_buyer), Some(help)).await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+
+    advance(app, "P8D").await;
+    let mails = outbox(app).await;
+    assert!(sent_to(&mails, "cancelled@example.test").is_empty(), "{mails:?}");
+    assert!(sent_to(&mails, "refunded@example.test").is_empty(), "{mails:?}");
+    let partly_mails = sent_to(&mails, "partly@example.test");
+    assert_eq!(partly_mails.len(), 1, "{mails:?}");
+    assert!(partly_mails[0]["body"].as_str().unwrap_or_default().contains(&link(&partly, IPHONE_LYON)));
+    assert_eq!(sent_to(&mails, "helped@example.test").len(), 1, "{mails:?}");
+    // Nothing is left on the due list.
+    let next = review_invitations::next_due(&app.runner.ports, &Settings::default()).await.expect("the due list");
+    assert_eq!(next, None);
+}
+
+async fn an_order_of_two_sellers_is_invited_once_after_its_last_delivery(app: &App) {
+    let bo = buyer(app, "bo@example.test");
+    let order = paid_order(app, &bo, &[IPHONE_LYON, MACBOOK_BERLIN]).await;
+    deliver(app, &order, &app.lyon()).await;
+    advance(app, "P3D").await;
+    deliver(app, &order, &app.berlin()).await;
+    // A week after the first delivery, the second is only four days old.
+    advance(app, "P5D").await;
+    assert!(sent_to(&outbox(app).await, "bo@example.test").is_empty());
+    advance(app, "P3D").await;
+    let mails = outbox(app).await;
+    let mine = sent_to(&mails, "bo@example.test");
+    assert_eq!(mine.len(), 1, "{mails:?}");
+    let body = mine[0]["body"].as_str().expect("a body");
+    assert!(body.contains(&link(&order, IPHONE_LYON)) && body.contains(&link(&order, MACBOOK_BERLIN)), "{body}");
+}
+
+async fn orders_without_an_address_and_concurrent_runs_send_nothing_twice(app: &App) {
+    // A token without the `email` claim: the order is taken off the list, unsent.
+    let anonymous = app.token("buyer", "buyer-no-email", None);
+    let silent = paid_order(app, &anonymous, &[IPHONE_LYON]).await;
+    deliver(app, &silent, &app.lyon()).await;
+    let cy = buyer(app, "cy@example.test");
+    let order = paid_order(app, &cy, &[IPHONE_LYON]).await;
+    deliver(app, &order, &app.lyon()).await;
+    // Eight days pass without the schedule (as if it was down), then two runs at once.
+    app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
+    let settings = Settings::default();
+    let ports = &app.runner.ports;
+    let (one, two) = tokio::join!(review_invitations::run(ports, &settings), review_invitations::run(ports, &settings));
+    let (one, two) = (one.expect("a run"), two.expect("a run"));
+    assert_eq!(one.sent + two.sent, 1, "{one:?} {two:?}");
+    let again = review_invitations::run(ports, &settings).await.expect("a run");
+    assert_eq!((again.sent, again.failed), (0, 0), "{again:?}");
+    let mails = outbox(app).await;
+    assert_eq!(sent_to(&mails, "cy@example.test").len(), 1, "{mails:?}");
+    assert_eq!(mails.len(), 1, "the order without an address got nothing: {mails:?}");
+    assert_eq!(review_invitations::next_due(ports, &settings).await.expect("the due list"), None);
+}
+
+acceptance::on_both_adapters!(
+    embedded: acceptance::App::embedded().await,
+    aws: acceptance::App::aws().await,
+    cases: [
+        a_buyer_is_invited_once_about_a_week_after_delivery,
+        cancelled_and_fully_refunded_orders_get_none_whatever_else_happened,
+        an_order_of_two_sellers_is_invited_once_after_its_last_delivery,
+        orders_without_an_address_and_concurrent_runs_send_nothing_twice
+    ]
+);
+
+/// A mail service that fails while `down` is set, then keeps the mails in the outbox.
+struct Flaky {
+    outbox: Arc<dyn Mailer>,
+    down: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Flaky {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(MailError::Unavailable("down".into()));
+        }
+        self.outbox.send(mail).await
+    }
+}
+
+/// A failed send releases the claim: the next run after the service is back sends the mail,
+/// once.
+#[tokio::test]
+async fn embedded_a_failed_send_is_retried_at_the_next_run() {
+    let template = local_runner::repository_template().expect("template.yaml parses");
+    let clock = Arc::new(ports::MovableClock::default());
+    let secret = local_runner::webhook_secret(acceptance::TEST_SECRET);
+    let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
+        .await
+        .expect("embedded ports");
+    let flaky = Arc::new(Flaky { outbox: ports.mailer.clone(), down: AtomicBool::new(true) });
+    let ports = ports::Ports { mailer: flaky.clone(), ..ports };
+    let runner = local_runner::Runner::with_ports(template, ports, clock, acceptance::TEST_SECRET)
+        .expect("the runner hosts every function");
+    runner.clock.set(acceptance::start());
+    local_runner::demo::seed(&runner.ports).await.expect("demo data");
+    let app = App { runner };
+
+    let dee = buyer(&app, "dee@example.test");
+    let order = paid_order(&app, &dee, &[IPHONE_LYON]).await;
+    deliver(&app, &order, &app.lyon()).await;
+    app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
+    let settings = Settings::default();
+    let failed = review_invitations::run(&app.runner.ports, &settings).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(outbox(&app).await.is_empty());
+    flaky.down.store(false, Ordering::SeqCst);
+    let sent = review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
+    assert_eq!(sent.sent, 1, "{sent:?}");
+    review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
+    assert_eq!(sent_to(&outbox(&app).await, "dee@example.test").len(), 1);
+}
