@@ -345,6 +345,38 @@ impl App {
         self.call("GET", path, token, None).await
     }
 
+    /// `buyer` (a token) orders one unit of each offer, shipped to France, and pays through
+    /// the sandbox; returns the order's id. The order's view never shows the buyer's address.
+    pub async fn paid_order(&self, buyer: &str, offers: &[&str]) -> String {
+        let lines: Vec<serde_json::Value> =
+            offers.iter().map(|o| serde_json::json!({"offerId": o, "quantity": 1})).collect();
+        let cart = serde_json::json!({"lines": lines, "paymentMethod": "card", "shippingCountry": "FR"});
+        let quote = self.call("POST", "/quotes", Some(buyer), Some(cart)).await;
+        assert_eq!(quote.status, 201, "{quote:?}");
+        let order =
+            self.call("POST", "/orders", Some(buyer), Some(serde_json::json!({"quoteId": quote.body["id"]}))).await;
+        assert_eq!(order.status, 201, "{order:?}");
+        assert!(!order.text.contains('@'), "the buyer's address is not in the order's view: {}", order.text);
+        let intent = order.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
+        let paid = self.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
+        assert_eq!(paid.status, 200, "{paid:?}");
+        self.settle().await;
+        order.body["id"].as_str().expect("an order id").to_owned()
+    }
+
+    /// The seller `member` (a token) accepts, ships and delivers its part of `order`.
+    pub async fn deliver(&self, order: &str, member: &str) {
+        for (step, body) in [
+            ("acceptance", None),
+            ("shipment", Some(serde_json::json!({"carrier": "DHL", "tracking": "JD0001"}))),
+            ("delivery", None),
+        ] {
+            let reply = self.call("POST", &format!("/orders/{order}/{step}"), Some(member), body).await;
+            assert_eq!(reply.status, 200, "{step}: {reply:?}");
+        }
+        self.settle().await;
+    }
+
     /// Delivers queue messages until every queue is quiet.
     pub async fn settle(&self) {
         self.runner.drain(20).await;

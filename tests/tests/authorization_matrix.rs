@@ -116,19 +116,8 @@ async fn fresh(method: &str, template: &str) -> (App, String) {
         return (app, path);
     }
     let buyer = app.token("buyer", local_runner::demo::BUYER, None);
-    let lines = serde_json::json!({"lines": [{"offerId": "off_demo_iphone_lyon", "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"});
-    let quote = app.call("POST", "/quotes", Some(&buyer), Some(lines)).await;
-    let order = app.call("POST", "/orders", Some(&buyer), Some(serde_json::json!({"quoteId": quote.body["id"]}))).await;
-    let intent = order.body["payment"]["intentId"].as_str().unwrap_or_default().to_owned();
-    app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
-    let order_id = order.body["id"].as_str().unwrap_or_default().to_owned();
-    for (step, body) in [
-        ("acceptance", None),
-        ("shipment", Some(serde_json::json!({"carrier": "DHL", "tracking": "1"}))),
-        ("delivery", None),
-    ] {
-        app.call("POST", &format!("/orders/{order_id}/{step}"), Some(&app.lyon()), body).await;
-    }
+    let order_id = app.paid_order(&buyer, &["off_demo_iphone_lyon"]).await;
+    app.deliver(&order_id, &app.lyon()).await;
     let review =
         serde_json::json!({"orderId": order_id, "offerId": "off_demo_iphone_lyon", "rating": 2, "comment": "Fine"});
     let submitted = app.call("POST", "/reviews", Some(&buyer), Some(review)).await;

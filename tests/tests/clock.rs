@@ -18,25 +18,10 @@ fn at(s: &str) -> jiff::Timestamp {
 async fn delivered_on_the_20th(app: &App) -> String {
     app.settle().await; // the demo order
     app.runner.clock.set(at("2026-11-20T09:00:00Z"));
-    let buyer = app.token("buyer", BUYER, None);
-    let body = json!({"lines": [{"offerId": IPHONE_OFFER_LYON, "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"});
-    let quote = app.call("POST", "/quotes", Some(&buyer), Some(body)).await;
-    assert_eq!(quote.status, 201, "{quote:?}");
-    let order = app.call("POST", "/orders", Some(&buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
-    assert_eq!(order.status, 201, "{order:?}");
-    let intent = order.body["payment"]["intentId"].as_str().expect("an intent");
-    assert_eq!(app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await.status, 200);
-    app.settle().await;
-    let id = order.body["id"].as_str().expect("an order id").to_owned();
+    let order = app.paid_order(&app.token("buyer", BUYER, None), &[IPHONE_OFFER_LYON]).await;
     app.runner.clock.set(at("2026-11-20T09:30:00Z"));
-    for (step, body) in
-        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
-    {
-        let reply = app.call("POST", &format!("/orders/{id}/{step}"), Some(&app.lyon()), body).await;
-        assert_eq!(reply.status, 200, "{step}: {reply:?}");
-    }
-    app.settle().await;
-    id
+    app.deliver(&order, &app.lyon()).await;
+    order
 }
 
 async fn move_clock(app: &App, change: Value) -> Value {

@@ -21,33 +21,6 @@ fn buyer(app: &App, email: &str) -> String {
     app.token_with_email("buyer", &format!("buyer-{}", email.replace(['@', '.'], "-")), email)
 }
 
-/// A paid order of `buyer` for one unit of each offer; returns its id.
-async fn paid_order(app: &App, buyer: &str, offers: &[&str]) -> String {
-    let lines: Vec<Value> = offers.iter().map(|o| json!({"offerId": o, "quantity": 1})).collect();
-    let cart = json!({"lines": lines, "paymentMethod": "card", "shippingCountry": "FR"});
-    let quote = app.call("POST", "/quotes", Some(buyer), Some(cart)).await;
-    assert_eq!(quote.status, 201, "{quote:?}");
-    let order = app.call("POST", "/orders", Some(buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
-    assert_eq!(order.status, 201, "{order:?}");
-    assert!(!order.text.contains('@'), "the buyer's address is not in the order's view: {}", order.text);
-    let intent = order.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
-    let paid = app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
-    assert_eq!(paid.status, 200, "{paid:?}");
-    app.settle().await;
-    order.body["id"].as_str().expect("an order id").to_owned()
-}
-
-/// The seller `member` accepts, ships and delivers its part of `order`.
-async fn deliver(app: &App, order: &str, member: &str) {
-    for (step, body) in
-        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
-    {
-        let reply = app.call("POST", &format!("/orders/{order}/{step}"), Some(member), body).await;
-        assert_eq!(reply.status, 200, "{step}: {reply:?}");
-    }
-    app.settle().await;
-}
-
 async fn advance(app: &App, by: &str) {
     let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": by}))).await;
     assert_eq!(moved.status, 200, "{moved:?}");
@@ -77,8 +50,8 @@ async fn a_buyer_is_invited_once_about_a_week_after_delivery(app: &App) {
         .call("POST", "/_local/tokens", None, Some(json!({"role": "buyer", "sub": "ana", "email": "ana@example.test"})))
         .await;
     let ana = issued.body["token"].as_str().expect("a token").to_owned();
-    let order = paid_order(app, &ana, &[IPHONE_LYON]).await;
-    deliver(app, &order, &app.lyon()).await;
+    let order = app.paid_order(&ana, &[IPHONE_LYON]).await;
+    app.deliver(&order, &app.lyon()).await;
 
     advance(app, "P6D").await;
     assert!(sent_to(&outbox(app).await, "ana@example.test").is_empty(), "six days after delivery: not yet");
@@ -104,12 +77,12 @@ async fn a_buyer_is_invited_once_about_a_week_after_delivery(app: &App) {
 async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app: &App) {
     let lyon = app.lyon();
     // Cancelled by the seller before shipping.
-    let cancelled = paid_order(app, &buyer(app, "cancelled@example.test"), &[IPHONE_LYON]).await;
+    let cancelled = app.paid_order(&buyer(app, "cancelled@example.test"), &[IPHONE_LYON]).await;
     let reply = app.call("POST", &format!("/orders/{cancelled}/cancellation"), Some(&lyon), None).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     // Delivered, then refunded in full.
-    let refunded = paid_order(app, &buyer(app, "refunded@example.test"), &[IPHONE_LYON]).await;
-    deliver(app, &refunded, &lyon).await;
+    let refunded = app.paid_order(&buyer(app, "refunded@example.test"), &[IPHONE_LYON]).await;
+    app.deliver(&refunded, &lyon).await;
     let total = app.get(&format!("/orders/{refunded}"), Some(&lyon)).await.body["total"].clone();
     let reply = app
         .retried(
@@ -122,8 +95,8 @@ async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app
         .await;
     assert_eq!(reply.status, 201, "{reply:?}");
     // Delivered, refunded in part: invited.
-    let partly = paid_order(app, &buyer(app, "partly@example.test"), &[IPHONE_LYON]).await;
-    deliver(app, &partly, &lyon).await;
+    let partly = app.paid_order(&buyer(app, "partly@example.test"), &[IPHONE_LYON]).await;
+    app.deliver(&partly, &lyon).await;
     let amount = json!({"amount": "10.00", "currency": "EUR"});
     let reply = app
         .retried(
@@ -137,8 +110,8 @@ async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app
     assert_eq!(reply.status, 201, "{reply:?}");
     // Delivered, with a help request: invited.
     let helped_buyer = buyer(app, "helped@example.test");
-    let helped = paid_order(app, &helped_buyer, &[IPHONE_LYON]).await;
-    deliver(app, &helped, &lyon).await;
+    let helped = app.paid_order(&helped_buyer, &[IPHONE_LYON]).await;
+    app.deliver(&helped, &lyon).await;
     let help = json!({"offerId": IPHONE_LYON, "reason": "defective", "message": "The screen flickers."});
     let reply = app.call("POST", &format!("/orders/{helped}/help-requests"), Some(&helped_buyer), Some(help)).await;
     assert_eq!(reply.status, 201, "{reply:?}");
@@ -158,10 +131,10 @@ async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app
 
 async fn an_order_of_two_sellers_is_invited_once_after_its_last_delivery(app: &App) {
     let bo = buyer(app, "bo@example.test");
-    let order = paid_order(app, &bo, &[IPHONE_LYON, MACBOOK_BERLIN]).await;
-    deliver(app, &order, &app.lyon()).await;
+    let order = app.paid_order(&bo, &[IPHONE_LYON, MACBOOK_BERLIN]).await;
+    app.deliver(&order, &app.lyon()).await;
     advance(app, "P3D").await;
-    deliver(app, &order, &app.berlin()).await;
+    app.deliver(&order, &app.berlin()).await;
     // A week after the first delivery, the second is only four days old.
     advance(app, "P5D").await;
     assert!(sent_to(&outbox(app).await, "bo@example.test").is_empty());
@@ -176,11 +149,11 @@ async fn an_order_of_two_sellers_is_invited_once_after_its_last_delivery(app: &A
 async fn orders_without_an_address_and_concurrent_runs_send_nothing_twice(app: &App) {
     // A token without the `email` claim: the order is taken off the list, unsent.
     let anonymous = app.token("buyer", "buyer-no-email", None);
-    let silent = paid_order(app, &anonymous, &[IPHONE_LYON]).await;
-    deliver(app, &silent, &app.lyon()).await;
+    let silent = app.paid_order(&anonymous, &[IPHONE_LYON]).await;
+    app.deliver(&silent, &app.lyon()).await;
     let cy = buyer(app, "cy@example.test");
-    let order = paid_order(app, &cy, &[IPHONE_LYON]).await;
-    deliver(app, &order, &app.lyon()).await;
+    let order = app.paid_order(&cy, &[IPHONE_LYON]).await;
+    app.deliver(&order, &app.lyon()).await;
     // Eight days pass without the schedule (as if it was down), then two runs at once.
     app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
     let settings = Settings::default();
@@ -242,8 +215,8 @@ async fn embedded_a_failed_send_is_retried_at_the_next_run() {
     let app = App { runner };
 
     let dee = buyer(&app, "dee@example.test");
-    let order = paid_order(&app, &dee, &[IPHONE_LYON]).await;
-    deliver(&app, &order, &app.lyon()).await;
+    let order = app.paid_order(&dee, &[IPHONE_LYON]).await;
+    app.deliver(&order, &app.lyon()).await;
     app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
     let settings = Settings::default();
     let failed = review_invitations::run(&app.runner.ports, &settings).await;

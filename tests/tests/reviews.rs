@@ -17,23 +17,9 @@ fn at(s: &str) -> jiff::Timestamp {
 
 /// `buyer` buys one unit of `offer` and its seller delivers it; returns the order id.
 async fn delivered(app: &App, buyer: &str, offer: &str, seller_token: &str) -> String {
-    let token = app.token("buyer", buyer, None);
-    let body = json!({"lines": [{"offerId": offer, "quantity": 1}], "paymentMethod": "card", "shippingCountry": "FR"});
-    let quote = app.call("POST", "/quotes", Some(&token), Some(body)).await;
-    assert_eq!(quote.status, 201, "{quote:?}");
-    let order = app.call("POST", "/orders", Some(&token), Some(json!({"quoteId": quote.body["id"]}))).await;
-    assert_eq!(order.status, 201, "{order:?}");
-    let intent = order.body["payment"]["intentId"].as_str().expect("an intent");
-    assert_eq!(app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await.status, 200);
-    let id = order.body["id"].as_str().expect("an id").to_owned();
-    for (step, body) in
-        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
-    {
-        let reply = app.call("POST", &format!("/orders/{id}/{step}"), Some(seller_token), body).await;
-        assert_eq!(reply.status, 200, "{step}: {reply:?}");
-    }
-    app.settle().await;
-    id
+    let order = app.paid_order(&app.token("buyer", buyer, None), &[offer]).await;
+    app.deliver(&order, seller_token).await;
+    order
 }
 
 async fn review(app: &App, buyer: &str, order: &str, offer: &str, body: Value) -> acceptance::Reply {

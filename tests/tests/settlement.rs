@@ -54,38 +54,6 @@ async fn seller_with_offer(
     (id, member, offer.body["id"].as_str().expect("an offer id").to_owned())
 }
 
-/// A paid order of the demo buyer for one of each offer; returns its id.
-async fn paid_order(app: &App, offers: &[&str]) -> String {
-    let buyer = app.buyer();
-    let lines: Vec<Value> = offers.iter().map(|o| json!({"offerId": o, "quantity": 1})).collect();
-    let quote = app
-        .call(
-            "POST",
-            "/quotes",
-            Some(&buyer),
-            Some(json!({"lines": lines, "paymentMethod": "card", "shippingCountry": "FR"})),
-        )
-        .await;
-    assert_eq!(quote.status, 201, "{quote:?}");
-    let order = app.call("POST", "/orders", Some(&buyer), Some(json!({"quoteId": quote.body["id"]}))).await;
-    assert_eq!(order.status, 201, "{order:?}");
-    let intent = order.body["payment"]["intentId"].as_str().expect("an intent").to_owned();
-    let paid = app.call("POST", &format!("/_local/payments/{intent}/succeed"), None, None).await;
-    assert_eq!(paid.status, 200, "{paid:?}");
-    app.settle().await;
-    order.body["id"].as_str().expect("an order id").to_owned()
-}
-
-async fn deliver(app: &App, order: &str, member: &str) {
-    for (step, body) in
-        [("acceptance", None), ("shipment", Some(json!({"carrier": "DHL", "tracking": "JD0001"}))), ("delivery", None)]
-    {
-        let reply = app.call("POST", &format!("/orders/{order}/{step}"), Some(member), body).await;
-        assert_eq!(reply.status, 200, "{step}: {reply:?}");
-    }
-    app.settle().await;
-}
-
 async fn balance(app: &App, seller: &str, token: &str) -> Value {
     let reply = app.get(&format!("/sellers/{seller}/balance"), Some(token)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -123,7 +91,7 @@ async fn worked_example(app: &App) {
         seller_with_offer(app, "phone-seller", PAYS, local_runner::demo::IPHONE, "249.00", "4.99").await;
     let (tablet_seller, tablet_member, tablet) =
         seller_with_offer(app, "tablet-seller", PAYS, local_runner::demo::IPAD, "89.00", "0.00").await;
-    let order = paid_order(app, &[&phone, &tablet]).await;
+    let order = app.paid_order(&app.buyer(), &[&phone, &tablet]).await;
     let shown = app.get(&format!("/orders/{order}"), Some(&app.buyer())).await;
     assert_eq!(
         (shown.body["serviceFee"]["amount"].as_str(), shown.body["total"]["amount"].as_str()),
@@ -136,8 +104,8 @@ async fn worked_example(app: &App) {
 
     // Delivered on the 5th: still pending during the 7-day hold.
     set_clock(app, "2026-11-05T10:00:00Z");
-    deliver(app, &order, &phone_member).await;
-    deliver(app, &order, &tablet_member).await;
+    app.deliver(&order, &phone_member).await;
+    app.deliver(&order, &tablet_member).await;
     set_clock(app, "2026-11-12T09:59:00Z");
     run(app, "funds-release").await;
     assert_eq!(balance(app, &phone_seller, &phone_member).await, json!(["228.59", "0.00", "0.00"]));
@@ -241,8 +209,8 @@ async fn refused_payouts_and_refunds_after_payout(app: &App) {
     set_clock(app, "2026-11-02T09:00:00Z");
     let (seller, member, offer) =
         seller_with_offer(app, "closed-account-seller", CLOSED, local_runner::demo::IPAD, "100.00", "0.00").await;
-    let order = paid_order(app, &[&offer]).await;
-    deliver(app, &order, &member).await;
+    let order = app.paid_order(&app.buyer(), &[&offer]).await;
+    app.deliver(&order, &member).await;
     set_clock(app, "2026-11-16T03:00:00Z");
     run(app, "funds-release").await;
     assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "90.00", "0.00"]));
@@ -274,8 +242,8 @@ async fn refused_payouts_and_refunds_after_payout(app: &App) {
     assert_eq!(statement.body["closing"]["owed"], eur("0.00"), "November's fee is December's");
 
     // A later sale pays the debt first; the rest stays available (the account still refuses).
-    let later = paid_order(app, &[&offer]).await;
-    deliver(app, &later, &member).await;
+    let later = app.paid_order(&app.buyer(), &[&offer]).await;
+    app.deliver(&later, &member).await;
     set_clock(app, "2026-12-16T03:00:00Z");
     run(app, "funds-release").await;
     assert_eq!(balance(app, &seller, &member).await, json!(["0.00", "90.00", "50.00"]));
@@ -326,9 +294,9 @@ async fn contracts_set_the_commission_and_the_fee(app: &App) {
     assert_eq!((bad_path.status, bad_path.code()), (404, "not_found"));
     assert_eq!(app.call("PUT", "/sellers/sel_unknown/contract", Some(&app.admin()), Some(json!({}))).await.status, 404);
 
-    let order = paid_order(app, &[&offer]).await;
+    let order = app.paid_order(&app.buyer(), &[&offer]).await;
     assert_eq!(balance(app, &seller, &member).await, json!(["91.50", "0.00", "0.00"]), "8.5 % of 100.00");
-    deliver(app, &order, &member).await;
+    app.deliver(&order, &member).await;
     set_clock(app, "2026-12-01T00:05:00Z");
     run(app, "funds-release").await;
     run(app, "seller-fees").await;
