@@ -180,15 +180,22 @@ acceptance::on_both_adapters!(
     ]
 );
 
-/// A mail service that fails while `down` is set, then keeps the mails in the outbox.
+/// A mail service that fails while `down` is set (refusing the request, or taking it and never
+/// answering when `answerless`), then keeps the mails in the outbox.
 struct Flaky {
     outbox: Arc<dyn Mailer>,
     down: AtomicBool,
+    answerless: AtomicBool,
 }
 
 #[async_trait::async_trait]
 impl Mailer for Flaky {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        if self.answerless.load(Ordering::SeqCst) {
+            // It went out, but the answer never came.
+            self.outbox.send(mail).await?;
+            return Err(MailError::Unknown("timeout".into()));
+        }
         if self.down.load(Ordering::SeqCst) {
             return Err(MailError::Unavailable("down".into()));
         }
@@ -206,7 +213,11 @@ async fn embedded_a_failed_send_is_retried_at_the_next_run() {
     let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
         .await
         .expect("embedded ports");
-    let flaky = Arc::new(Flaky { outbox: ports.mailer.clone(), down: AtomicBool::new(true) });
+    let flaky = Arc::new(Flaky {
+        outbox: ports.mailer.clone(),
+        down: AtomicBool::new(true),
+        answerless: AtomicBool::new(false),
+    });
     let ports = ports::Ports { mailer: flaky.clone(), ..ports };
     let runner = local_runner::Runner::with_ports(template, ports, clock, acceptance::TEST_SECRET)
         .expect("the runner hosts every function");
@@ -227,4 +238,18 @@ async fn embedded_a_failed_send_is_retried_at_the_next_run() {
     assert_eq!(sent.sent, 1, "{sent:?}");
     review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
     assert_eq!(sent_to(&outbox(&app).await, "dee@example.test").len(), 1);
+
+    // A send with no answer may have left: that order is never mailed again.
+    let eve = buyer(&app, "eve@example.test");
+    let order = app.paid_order(&eve, &[IPHONE_LYON]).await;
+    app.deliver(&order, &app.lyon()).await;
+    app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
+    flaky.answerless.store(true, Ordering::SeqCst);
+    review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
+    flaky.answerless.store(false, Ordering::SeqCst);
+    for _ in 0..2 {
+        app.runner.clock.advance(jiff::SignedDuration::from_hours(2));
+        review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
+    }
+    assert_eq!(sent_to(&outbox(&app).await, "eve@example.test").len(), 1, "sent once, never again");
 }

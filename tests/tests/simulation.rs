@@ -2,7 +2,8 @@
 //! buyers ordering scarce stock, payments succeeding, failing, arriving twice, late or never,
 //! sellers accepting, shipping, delivering and cancelling, refunds (some too large, some
 //! retried), price changes, seller suspensions, clock jumps with the payment sweep, the
-//! event relay — runs through the real handlers while storage calls fail before or after
+//! event relay, reviews submitted, edited, deleted and published by the worker or the sweep —
+//! runs through the real handlers while storage calls fail before or after
 //! they apply. After every step the state is checked against the invariants. A failure
 //! names its seed and the steps that led there; `make sim SEED=…` replays one seed and
 //! `SEEDS=…` runs more (`make test` runs a bounded number).
@@ -257,6 +258,7 @@ impl World {
                 self.app.settle().await;
                 self.log.push(format!("clock +{days} days, {what} → {} {}", reply.status, reply.body["report"]));
             }
+            9 if self.rng.u8(0..4) != 0 => self.review().await,
             _ => {
                 let seller = if self.rng.bool() { "sel_demo_lyon" } else { "sel_demo_berlin" };
                 let (what, body) = if self.rng.bool() {
@@ -275,6 +277,152 @@ impl World {
         }
         self.faulty.arm(0, Fault::Before);
         self.app.call("POST", "/_local/schedules/event-relay/run", None, None).await;
+    }
+
+    /// A buyer reviews a delivered line (retried as a careful client does), edits or deletes a
+    /// review, or publication runs: its worker, or its sweep after a clock jump.
+    async fn review(&mut self) {
+        let orders = self.orders().await;
+        let delivered: Vec<&Order> =
+            orders.iter().filter(|o| o.parts.iter().any(|p| p.status == PartStatus::Delivered)).collect();
+        let order = match delivered.get(self.rng.usize(0..delivered.len().max(1))) {
+            Some(order) => (*order).clone(),
+            None => {
+                // Nothing delivered yet: an order is paid if need be (the provider settles it and
+                // its webhook arrives), then a seller delivers its first part.
+                let Some(paid) =
+                    orders.iter().find(|o| o.status == OrderStatus::Paid).cloned().or(self.pay_one(&orders).await)
+                else {
+                    return;
+                };
+                let token = self.seller_token(&paid.parts[0].seller_id);
+                for step in ["acceptance", "shipment", "delivery"] {
+                    let body = (step == "shipment").then(|| json!({"carrier": "DHL", "tracking": "T1"}));
+                    let path = format!("/orders/{}/{step}", paid.id);
+                    let reply = self.app.retried("POST", &path, Some(&token), body.as_ref(), None).await;
+                    self.log.push(format!("{} {step} on {} → {}", paid.parts[0].seller_id, paid.id, reply.status));
+                }
+                paid
+            }
+        };
+        let owner = self.app.token("buyer", &order.buyer, None);
+        let line = &order.lines[self.rng.usize(0..order.lines.len())];
+        let rating = self.rng.i64(1..=5);
+        match self.rng.u8(0..4) {
+            0 | 1 => {
+                let body = json!({"orderId": order.id, "offerId": line.offer_id, "rating": rating,
+                                  "comment": "x".repeat(self.rng.usize(0..60))});
+                let key = self.key();
+                let reply = self.app.retried("POST", "/reviews", Some(&owner), Some(&body), Some(&key)).await;
+                self.log.push(format!(
+                    "{} reviews {} on {} → {} {}",
+                    order.buyer,
+                    line.offer_id,
+                    order.id,
+                    reply.status,
+                    reply.code()
+                ));
+                self.answered("review", reply.status);
+            }
+            2 => {
+                let (mine, _) = store::Reviews::new(self.faulty.inner().as_ref())
+                    .of_buyer(&order.buyer, 100, None)
+                    .await
+                    .unwrap_or_default();
+                if let Some(review) = mine.get(self.rng.usize(0..mine.len().max(1))) {
+                    let path = format!("/reviews/{}", review.id);
+                    let (what, reply) = if self.rng.bool() {
+                        (
+                            "edits",
+                            self.app
+                                .retried("PATCH", &path, Some(&owner), Some(&json!({"rating": rating})), None)
+                                .await,
+                        )
+                    } else {
+                        ("deletes", self.app.retried("DELETE", &path, Some(&owner), None, None).await)
+                    };
+                    self.log.push(format!("{} {what} {} → {} {}", order.buyer, review.id, reply.status, reply.code()));
+                    self.answered("review change", reply.status);
+                }
+            }
+            _ => {
+                self.app.runner.clock.advance(jiff::SignedDuration::from_hours(self.rng.i64(1..=30)));
+                let reply = self.app.call("POST", "/_local/schedules/review-publication/run", None, None).await;
+                self.log.push(format!("review sweep → {} {}", reply.status, reply.body["report"]));
+            }
+        }
+        self.app.settle().await;
+    }
+
+    /// Pays the first order awaiting payment through the provider and its webhook; the order
+    /// as it is then, if paid.
+    async fn pay_one(&mut self, orders: &[Order]) -> Option<Order> {
+        let order = orders.iter().find(|o| o.status == OrderStatus::AwaitingPayment)?;
+        let provider = sandbox_payments::SandboxPayments::new(
+            self.faulty.inner(),
+            local_runner::webhook_secret(acceptance::TEST_SECRET),
+        );
+        let intent = format!("pi_{}", order.id.trim_start_matches("ord_"));
+        let event = provider.settle(&intent, true, self.app.runner.now()).await.ok()?;
+        let headers = [("content-type", "application/json"), ("provider-signature", event.signature.as_str())];
+        for _ in 0..5 {
+            let reply = self.app.send("POST", "/payments/webhook", None, Some(&event.body), &headers).await;
+            if reply.status < 500 {
+                break;
+            }
+        }
+        self.webhooks.push((event.body.clone(), event.signature.clone()));
+        self.log.push(format!("provider settles {intent} and its webhook arrives"));
+        self.app.settle().await;
+        let paid = self.orders().await.into_iter().find(|o| o.id == order.id)?;
+        (paid.status == OrderStatus::Paid).then_some(paid)
+    }
+
+    /// Every product's rating equals its published reviews, and each of its lists holds
+    /// exactly those reviews, as published: nothing counted twice or left behind.
+    async fn check_reviews(&self) -> Result<(), String> {
+        let table = self.faulty.inner();
+        let reviews = store::Reviews::new(table.as_ref());
+        for product in ["prd_demo_iphone13", "prd_demo_ipad9", "prd_demo_macbook_air_m1"] {
+            let tally = reviews.product_tally(product).await.map_err(|e| e.to_string())?;
+            let mut lists = BTreeMap::new();
+            for sort in [
+                store::ReviewSort::Newest,
+                store::ReviewSort::Highest,
+                store::ReviewSort::Lowest,
+                store::ReviewSort::Relevance,
+            ] {
+                let (page, _) =
+                    reviews.of_product(product, sort, &tally, 100, None).await.map_err(|e| e.to_string())?;
+                let mut ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
+                ids.sort();
+                lists.insert(format!("{sort:?}"), (ids, page));
+            }
+            let (newest, page) = &lists["Newest"];
+            for (sort, (ids, _)) in &lists {
+                if ids != newest {
+                    return Err(format!("{product}: the {sort} list holds {ids:?}, the newest list {newest:?}"));
+                }
+            }
+            let mut sum = 0;
+            for copy in page {
+                let stored =
+                    reviews.get(&copy.id).await.map_err(|e| e.to_string())?.ok_or("a listed review vanished")?;
+                if stored.status != marketplace::reviews::ReviewStatus::Published || stored.rating != copy.rating {
+                    return Err(format!("{product}: {} is listed as {copy:?} but stored as {stored:?}", copy.id));
+                }
+                sum += i64::from(stored.rating);
+            }
+            if (tally.count, tally.sum) != (page.len() as i64, sum) {
+                return Err(format!(
+                    "{product}: rated {} reviews summing {}, lists {} summing {sum}",
+                    tally.count,
+                    tally.sum,
+                    page.len()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The invariants, read from the storage underneath.
@@ -342,6 +490,7 @@ impl World {
             }
         }
         self.check_ledger().await?;
+        self.check_reviews().await?;
         for (offer_id, initial) in &self.initial_stock {
             let offer = store::Offers::new(table.as_ref())
                 .get(offer_id)
@@ -470,6 +619,8 @@ impl World {
 /// What one seed did: operations, and faults injected before and after their call applied.
 struct Ran {
     operations: usize,
+    /// Reviews accepted for publication.
+    reviewed: usize,
     before: usize,
     after: usize,
 }
@@ -505,21 +656,23 @@ async fn run(seed: u64) -> Result<Ran, String> {
         return Err(format!("seed {seed}: {} events never left the outbox", outbox.items.len()));
     }
     let (before, after) = world.faulty.injected();
-    Ok(Ran { operations: world.log.iter().filter(|l| !l.starts_with("  (")).count(), before, after })
+    let reviewed = world.log.iter().filter(|l| l.contains(" reviews ") && l.contains("→ 202")).count();
+    Ok(Ran { operations: world.log.iter().filter(|l| !l.starts_with("  (")).count(), reviewed, before, after })
 }
 
 #[tokio::test]
 async fn seeded_workloads_under_faults_keep_every_invariant() {
     let first: u64 = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let seeds: u64 = std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
-    let (mut operations, mut before, mut after) = (0, 0, 0);
+    let (mut operations, mut reviewed, mut before, mut after) = (0, 0, 0, 0);
     for seed in first..first + seeds {
         let ran = run(seed).await.unwrap_or_else(|failure| panic!("{failure}"));
         operations += ran.operations;
+        reviewed += ran.reviewed;
         before += ran.before;
         after += ran.after;
     }
     println!(
-        "simulation: {seeds} seeds from {first}, {operations} operations, faults injected: {before} before a call applied, {after} after"
+        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews), faults injected: {before} before a call applied, {after} after"
     );
 }

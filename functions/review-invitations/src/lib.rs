@@ -16,7 +16,7 @@
 use jiff::Timestamp;
 use marketplace::order::Order;
 use marketplace::reviews::invitations::{self as rule, DEFAULT_AFTER_DAYS, Decision, MAX_AFTER_DAYS, Never};
-use ports::{Mail, Ports};
+use ports::{Mail, MailError, Ports};
 use serde::Serialize;
 use store::{Claim, Invitations, Orders, Products};
 
@@ -167,12 +167,22 @@ async fn invite(ports: &Ports, settings: &Settings, order_id: &str, now: Timesta
                 }
                 Claim::OrderChanged => return Ok(Outcome::Later),
             }
-            if let Err(error) = ports.mailer.send(&mail).await {
-                let since = rule::ready_since(&order).unwrap_or(now);
-                if let Err(lost) = invitations.release(order_id, &token, since).await {
-                    tracing::error!(order_id, error = %lost, "mail not sent and its claim not released: the invitation is lost");
+            match ports.mailer.send(&mail).await {
+                Ok(()) => {}
+                // Not sent: released, so a later run sends it.
+                Err(error @ MailError::Unavailable(_)) => {
+                    let since = rule::ready_since(&order).unwrap_or(now);
+                    if let Err(lost) = invitations.release(order_id, &token, since).await {
+                        tracing::error!(order_id, error = %lost, "mail not sent and its claim not released: the invitation is lost");
+                    }
+                    return Err(format!("not sent: {error}"));
                 }
-                return Err(format!("not sent: {error}"));
+                // Perhaps sent, or never sendable: the claim stays, so it is never sent twice
+                // and a refused address is not tried every hour.
+                Err(error) => {
+                    tracing::error!(order_id, %error, "invitation not confirmed sent; it will not be sent again");
+                    return Ok(Outcome::NotInvited);
+                }
             }
             if let Err(error) = invitations.sent(order_id, &token, now).await {
                 // The claim stays, which is what keeps it from being sent again.

@@ -53,7 +53,7 @@ pub async fn publish(ports: &Ports, review_id: &str) -> Result<bool, String> {
     let flags = flags_of(&reviews, &review).await?;
     let now = ports.clock.now();
     let Some(published) = review.publish(flags, now) else { return Ok(false) };
-    match reviews.change(&review, &published, Vec::new()).await {
+    match reviews.change(&review, &published).await {
         Ok(()) => {}
         Err(TableError::ConditionFailed) => return Ok(false),
         Err(e) => return Err(text(e)),

@@ -60,7 +60,7 @@ pub fn router(ports: Ports) -> Router {
     edge::finish(routes, ports)
 }
 
-/// A review as it is shown. Flags are for admins only.
+/// A review as it is shown.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewView {
@@ -74,20 +74,20 @@ pub struct ReviewView {
     pub sub_ratings: SubRatings,
     pub publish_by: Timestamp,
     pub published_at: Option<Timestamp>,
-    /// When the buyer received the product: the experience the review is about.
-    pub experience_date: Timestamp,
+    /// The day the buyer received the product (the experience the review is about): a day,
+    /// not an instant, so it cannot be matched to an order.
+    pub experience_date: jiff::civil::Date,
     /// Always true: only the buyer of a delivered order line can review it.
     pub verified_purchase: bool,
     pub edited: bool,
     pub reply: Option<reviews::Reply>,
+    /// Only for the author.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flags: Option<Vec<reviews::checks::Flag>>,
 }
 
 impl ReviewView {
-    /// The public view; `author_or_admin` adds the order, and admins see the flags.
+    /// The view `caller` gets: the author also sees the order.
     pub fn of(review: &Review, caller: &Caller) -> ReviewView {
         let author = caller.user().is_some_and(|u| u.sub == review.buyer);
         ReviewView {
@@ -101,12 +101,11 @@ impl ReviewView {
             sub_ratings: review.sub_ratings,
             publish_by: review.publish_by,
             published_at: review.published_at,
-            experience_date: review.experience_date,
+            experience_date: review.experience_date.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
             verified_purchase: true,
             edited: review.edited,
             reply: review.reply.clone(),
-            order_id: (author || caller.is_admin()).then(|| review.order_id.clone()),
-            flags: caller.is_admin().then(|| review.flags.clone()),
+            order_id: author.then(|| review.order_id.clone()),
         }
     }
 }
@@ -162,7 +161,7 @@ async fn submit(State(ports): State<Ports>, caller: Caller, body: JsonBody) -> R
         buyer: &user.sub,
         order: &order,
         offer_id: &body.offer_id,
-        category: category.unwrap_or(marketplace::catalog::Category::Monitors),
+        category,
         publish_by: &deadline,
         now: ports.clock.now(),
     };
@@ -177,20 +176,15 @@ async fn submit(State(ports): State<Ports>, caller: Caller, body: JsonBody) -> R
     Ok((StatusCode::ACCEPTED, Json(ReviewView::of(&review, &caller))))
 }
 
-/// A review the caller may see: published ones to anyone, the others to their author (and
-/// admins); deleted ones to no one.
-async fn visible(ports: &Ports, caller: &Caller, id: &str) -> Result<Review> {
+/// A published review (the route is public: an author sees every state of theirs at
+/// `/me/reviews`).
+async fn published(ports: &Ports, id: &str) -> Result<Review> {
     let review = Reviews::new(ports.table.as_ref()).get(id).await?;
-    review
-        .filter(|r| r.status != ReviewStatus::Deleted)
-        .filter(|r| {
-            r.status == ReviewStatus::Published || caller.is_admin() || caller.user().is_some_and(|u| u.sub == r.buyer)
-        })
-        .ok_or_else(|| Problem::not_found("review"))
+    review.filter(|r| r.status == ReviewStatus::Published).ok_or_else(|| Problem::not_found("review"))
 }
 
 async fn show(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<Json<ReviewView>> {
-    let review = visible(&ports, &caller, &id).await?;
+    let review = published(&ports, &id).await?;
     Ok(Json(ReviewView::of(&review, &caller)))
 }
 
@@ -214,9 +208,9 @@ async fn edit(
     let before = own(&ports, &caller, &id).await?;
     let input: ReviewInput = body.parse()?;
     let now = ports.clock.now();
-    let category = category_of(&ports, &before.product_id).await?.unwrap_or(marketplace::catalog::Category::Monitors);
+    let category = category_of(&ports, &before.product_id).await?;
     let after = before.edit(&input, category, publish_by(&before.market)(now), now, terms())?;
-    Reviews::new(ports.table.as_ref()).change(&before, &after, Vec::new()).await?;
+    Reviews::new(ports.table.as_ref()).change(&before, &after).await?;
     announce(&ports, &after).await;
     Ok(Json(ReviewView::of(&after, &caller)))
 }
@@ -225,7 +219,7 @@ async fn edit(
 async fn delete(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<StatusCode> {
     let before = own(&ports, &caller, &id).await?;
     let after = before.delete()?;
-    Reviews::new(ports.table.as_ref()).change(&before, &after, Vec::new()).await?;
+    Reviews::new(ports.table.as_ref()).change(&before, &after).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -250,7 +244,7 @@ async fn reply(
         .ok_or_else(|| Problem::not_found("review"))?;
     let body: ReplyBody = body.parse()?;
     let after = before.reply(&body.text, ports.clock.now())?;
-    Reviews::new(ports.table.as_ref()).change(&before, &after, Vec::new()).await?;
+    Reviews::new(ports.table.as_ref()).change(&before, &after).await?;
     Ok((StatusCode::CREATED, Json(ReviewView::of(&after, &caller))))
 }
 

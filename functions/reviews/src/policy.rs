@@ -95,7 +95,9 @@ pub fn policy() -> Policy {
             the invitation sent about a week after delivery. Every review shows that it is a verified purchase, the date \
             of the purchase experience (the delivery) and whether it was edited.",
         compensation: "No compensation of any kind is given for a review, and no review is asked for in exchange for \
-            anything. Every eligible order is invited to review, whatever happened with it.",
+            anything. The invitation to review goes to every order once its last part is delivered (unless the order \
+            was cancelled or refunded in full), whatever else happened with it: help requests, partial refunds or \
+            ratings elsewhere change nothing.",
         publication: Publication {
             maximum_delay_business_days: 1,
             moderated_before_publication: false,
@@ -104,8 +106,9 @@ pub fn policy() -> Policy {
                 flag a review for a moderator to look at; they never hold it back.",
             markets_with_holidays: calendars().countries.keys().cloned().collect(),
         },
-        retention: "Reviews stay online as long as the product is offered by a seller on the marketplace; they are \
-            hidden while it is not, and shown again when it is.",
+        retention: "Reviews stay on the product's page as long as the product is offered by a seller on the \
+            marketplace; they leave the page while it is not, and come back when it is. A deleted review is gone at \
+            once.",
         ranking: Ranking {
             default: "relevance",
             sort_orders: ["relevance", "newest", "highest", "lowest"],
@@ -129,11 +132,11 @@ pub fn policy() -> Policy {
         },
         removal: Removal {
             grounds: REMOVAL_GROUNDS.iter().map(|(code, description)| Ground { code, description }).collect(),
-            author_told_why: "A published review is removed only on one of these grounds, after a notice; its author \
-                is told which ground and why, and can contest the decision.",
+            author_told_why: "A published review can be removed only on one of these grounds, and its author is \
+                then told which ground applied and why.",
         },
-        contact: "The author of a review can be contacted through the marketplace, never directly: no contact details \
-            are shown.",
+        contact: "Reviews show no contact details of their authors, and the date of the purchase experience is shown \
+            as a day, not a time.",
     }
 }
 

@@ -57,12 +57,17 @@ impl Mailer for SesMailer {
                         Err(MailError::Refused(code))
                     }
                 }
-                None => Err(MailError::Unavailable(match e {
-                    aws_sdk_sesv2::error::SdkError::TimeoutError(_) => "timeout".to_owned(),
-                    aws_sdk_sesv2::error::SdkError::DispatchFailure(_) => "dispatch failure".to_owned(),
-                    aws_sdk_sesv2::error::SdkError::ResponseError(_) => "unreadable response".to_owned(),
-                    _ => "request not sent".to_owned(),
-                })),
+                None => Err(match e {
+                    // The request may have reached SES.
+                    aws_sdk_sesv2::error::SdkError::TimeoutError(_) => MailError::Unknown("timeout".to_owned()),
+                    aws_sdk_sesv2::error::SdkError::ResponseError(_) => {
+                        MailError::Unknown("unreadable response".to_owned())
+                    }
+                    aws_sdk_sesv2::error::SdkError::DispatchFailure(_) => {
+                        MailError::Unavailable("dispatch failure".to_owned())
+                    }
+                    _ => MailError::Unavailable("request not sent".to_owned()),
+                }),
             },
         }
     }

@@ -22,7 +22,8 @@ pub struct User {
     pub groups: Vec<Group>,
     /// The seller account a seller member acts for (`custom:seller_id`).
     pub seller_id: Option<String>,
-    /// The user's e-mail address (`email`), unless the issuer says it is not verified.
+    /// The user's e-mail address (`email`), when the issuer says it verified it
+    /// (`email_verified`).
     /// Personal data: never logged.
     pub email: Option<String>,
 }
@@ -97,8 +98,9 @@ impl Caller {
         let Some(sub) = claims.get("sub").filter(|s| !s.is_empty()) else { return Caller::Anonymous };
         let groups = claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
         let seller_id = claims.get("custom:seller_id").filter(|s| !s.is_empty()).cloned();
-        let unverified = claims.get("email_verified").is_some_and(|v| v == "false");
-        let email = claims.get("email").filter(|e| !e.is_empty() && !unverified).cloned();
+        // Only an address the issuer verified: one a user merely typed is nobody's to mail.
+        let verified = claims.get("email_verified").is_some_and(|v| v == "true");
+        let email = claims.get("email").filter(|e| !e.is_empty() && verified).cloned();
         Caller::User(User { sub: sub.clone(), groups, seller_id, email })
     }
 }
@@ -145,13 +147,13 @@ mod tests {
     }
 
     #[test]
-    fn the_email_claim_unless_unverified() {
+    fn the_email_claim_only_when_verified() {
         let claims = |pairs: &[(&str, &str)]| {
             let map = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
             Caller::from_claims(&map).user().and_then(|u| u.email.clone())
         };
         let email = ("email", "buyer@example.test");
-        assert_eq!(claims(&[("sub", "u"), email]), Some("buyer@example.test".into()));
+        assert_eq!(claims(&[("sub", "u"), email]), None, "not said to be verified");
         assert_eq!(claims(&[("sub", "u"), email, ("email_verified", "true")]), Some("buyer@example.test".into()));
         assert_eq!(claims(&[("sub", "u"), email, ("email_verified", "false")]), None);
         assert_eq!(claims(&[("sub", "u")]), None);

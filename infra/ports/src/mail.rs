@@ -21,14 +21,18 @@ pub enum MailError {
     /// The mail service refused this mail (a bad address, an unverified sender, …).
     #[error("the mail was refused: {0}")]
     Refused(String),
+    /// The mail was not sent (throttled, no connection): sending again later is safe.
     #[error("the mail service is unavailable: {0}")]
     Unavailable(String),
+    /// No answer (a timeout, an unreadable response): the service may have taken the mail.
+    #[error("the mail may or may not have been sent: {0}")]
+    Unknown(String),
 }
 
 /// Outgoing e-mail (SES in AWS; an outbox the local runner shows, locally). A mail that
-/// returned `Ok` was accepted for delivery; one that returned an error may still have been
-/// (a timeout after the service took it), so callers that must not send twice record their
-/// intent before sending.
+/// returned `Ok` was accepted for delivery; `Unknown` may have been (a timeout after the
+/// service took it), so callers that must not send twice record their intent before sending
+/// and send again only after `Unavailable`.
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;

@@ -119,17 +119,17 @@ fn replace(before: &Review, after: &Review) -> Result<TxOp, TableError> {
     })
 }
 
-/// A relevance page's position: how many of each list earlier pages took, and where each
-/// list goes on.
+/// A relevance page's position: per list, how many reviews earlier pages took, where it goes
+/// on, and whether it is exhausted.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct RelevanceCursor {
     taken: Vec<u64>,
     next: Vec<Option<String>>,
+    done: Vec<bool>,
 }
 
-fn invalid_cursor() -> TableError {
-    TableError::InvalidCursor
-}
+/// More reviews than any list holds: a cursor claiming more is not one this list gave.
+const MAX_TAKEN: u64 = 1 << 40;
 
 impl<'a> Reviews<'a> {
     pub fn new(table: &'a dyn Table) -> Self {
@@ -172,7 +172,7 @@ impl<'a> Reviews<'a> {
 
     /// Replaces `before` with `after`, moving the review in or out of its lists and ratings as
     /// its publication changes. `Err(ConditionFailed)` when the review changed meanwhile.
-    pub async fn change(&self, before: &Review, after: &Review, also: Vec<TxOp>) -> Result<(), TableError> {
+    pub async fn change(&self, before: &Review, after: &Review) -> Result<(), TableError> {
         let was = before.status == ReviewStatus::Published;
         let is = after.status == ReviewStatus::Published;
         let mut ops = vec![replace(before, after)?];
@@ -183,7 +183,6 @@ impl<'a> Reviews<'a> {
             ops.extend(listing_puts(after)?);
         }
         ops.extend(rating_updates(was.then_some(before), is.then_some(after)));
-        ops.extend(also);
         match self.table.transact(dedupe(ops)).await {
             Err(TableError::TransactionCanceled { failed }) if failed.contains(&0) => Err(TableError::ConditionFailed),
             other => other,
@@ -281,39 +280,59 @@ impl<'a> Reviews<'a> {
     ) -> Result<(Vec<Review>, Option<Cursor>), TableError> {
         let lists = TIERS * 5;
         let mut position = match cursor {
-            None => RelevanceCursor { taken: vec![0; lists], next: vec![None; lists] },
+            None => RelevanceCursor { taken: vec![0; lists], next: vec![None; lists], done: vec![false; lists] },
             Some(c) => base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(c.0.as_bytes())
                 .ok()
                 .and_then(|bytes| serde_json::from_slice::<RelevanceCursor>(&bytes).ok())
-                .filter(|p| p.taken.len() == lists && p.next.len() == lists)
-                .ok_or_else(invalid_cursor)?,
+                .filter(|p| p.taken.len() == lists && p.next.len() == lists && p.done.len() == lists)
+                .filter(|p| p.taken.iter().all(|t| *t <= MAX_TAKEN))
+                .ok_or(TableError::InvalidCursor)?,
         };
-        let mut taken: Counts = [0; TIERS * 5];
-        taken.copy_from_slice(&position.taken);
-        let plan = relevance::plan(&tally.relevance_counts(), &taken, limit as usize);
-        let mut wanted = vec![0u32; lists];
-        for slot in &plan {
-            wanted[slot.index()] += 1;
-        }
-        let mut drawn: Vec<std::collections::VecDeque<Review>> = vec![Default::default(); lists];
-        for slot in Slot::all() {
-            let i = slot.index();
-            if wanted[i] == 0 {
-                continue;
+        let counts = tally.relevance_counts();
+        let mut page = Vec::new();
+        // A list can turn out shorter than its counter said (a review deleted from the part an
+        // earlier page read): it is marked done and the places left are planned again.
+        for _ in 0..=lists {
+            let places = (limit as usize).saturating_sub(page.len());
+            let mut sizes: Counts = [0; TIERS * 5];
+            let mut taken: Counts = [0; TIERS * 5];
+            for i in 0..lists {
+                taken[i] = position.taken[i];
+                sizes[i] = if position.done[i] { taken[i] } else { counts[i].max(taken[i]) };
             }
-            let query = Query::new(Index::Table, keys::product_reviews_pk(product_id, &relevance_list(slot)))
-                .descending()
-                .limit(wanted[i])
-                .cursor(position.next[i].clone().map(Cursor));
-            let (reviews, next) = record::page::<Review>(self.table.query(query).await?)?;
-            position.taken[i] += reviews.len() as u64;
-            position.next[i] = next.map(|c| c.0);
-            drawn[i] = reviews.into();
+            let plan = relevance::plan(&sizes, &taken, places);
+            if plan.is_empty() {
+                break;
+            }
+            let mut wanted = vec![0u32; lists];
+            for slot in &plan {
+                wanted[slot.index()] += 1;
+            }
+            let mut drawn: Vec<std::collections::VecDeque<Review>> = vec![Default::default(); lists];
+            let mut short = false;
+            for slot in Slot::all() {
+                let i = slot.index();
+                if wanted[i] == 0 {
+                    continue;
+                }
+                let query = Query::new(Index::Table, keys::product_reviews_pk(product_id, &relevance_list(slot)))
+                    .descending()
+                    .limit(wanted[i])
+                    .cursor(position.next[i].clone().map(Cursor));
+                let (reviews, next) = record::page::<Review>(self.table.query(query).await?)?;
+                position.taken[i] += reviews.len() as u64;
+                position.done[i] = next.is_none();
+                short |= reviews.len() < wanted[i] as usize;
+                position.next[i] = next.map(|c| c.0);
+                drawn[i] = reviews.into();
+            }
+            page.extend(plan.iter().filter_map(|slot| drawn[slot.index()].pop_front()));
+            if !short {
+                break;
+            }
         }
-        let page: Vec<Review> = plan.iter().filter_map(|slot| drawn[slot.index()].pop_front()).collect();
-        let more = position.taken.iter().zip(tally.relevance_counts()).any(|(taken, count)| *taken < count)
-            && !page.is_empty();
+        let more = (0..lists).any(|i| !position.done[i] && counts[i] > position.taken[i]);
         let next = more
             .then(|| serde_json::to_vec(&position).ok())
             .flatten()

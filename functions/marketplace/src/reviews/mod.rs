@@ -217,8 +217,9 @@ impl ReviewTerms {
         Ok(terms)
     }
 
-    pub fn takes_sub_ratings(&self, category: Category) -> bool {
-        self.sub_rating_categories.contains(&category)
+    /// Whether reviews of a product of `category` take sub-ratings (none for an unknown one).
+    pub fn takes_sub_ratings(&self, category: Option<Category>) -> bool {
+        category.is_some_and(|c| self.sub_rating_categories.contains(&c))
     }
 }
 
@@ -274,7 +275,8 @@ pub struct Submission<'a> {
     pub buyer: &'a str,
     pub order: &'a Order,
     pub offer_id: &'a str,
-    pub category: Category,
+    /// The product's category, when the product is known.
+    pub category: Option<Category>,
     /// When the order's market says the review must be published.
     pub publish_by: &'a dyn Fn(Timestamp) -> Timestamp,
     pub now: Timestamp,
@@ -343,7 +345,7 @@ impl Review {
     pub fn edit(
         &self,
         input: &ReviewInput,
-        category: Category,
+        category: Option<Category>,
         publish_by: Timestamp,
         now: Timestamp,
         terms: &ReviewTerms,
@@ -398,8 +400,9 @@ impl Review {
         self.published_at.is_some_and(|at| at > self.publish_by)
     }
 
-    /// Deleted by its author: its text and ratings erased, the rest kept so the line stays
-    /// reviewed once.
+    /// Deleted by its author: its text, sub-ratings, flags and reply erased; the star rating
+    /// stays only on the deleted record, so the line stays reviewed once. It is in no list and
+    /// no rating.
     pub fn delete(&self) -> Result<Review, Error> {
         if self.status == ReviewStatus::Deleted {
             return Err(Error::conflict("review_deleted", "the review is already deleted"));
@@ -432,16 +435,6 @@ impl Review {
             ..self.clone()
         })
     }
-
-    /// The review as relevance ranks it.
-    pub fn ranked(&self) -> relevance::Ranked {
-        relevance::Ranked {
-            id: self.id.clone(),
-            rating: self.rating,
-            comment_chars: relevance::length(self.comment.as_deref()),
-            published_micros: self.published_at.map_or(0, |t| t.as_microsecond()),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -473,7 +466,7 @@ pub(crate) mod tests {
             buyer: &order.buyer,
             order,
             offer_id: &order.lines[0].offer_id,
-            category: Category::Smartphones,
+            category: Some(Category::Smartphones),
             publish_by: &next_day,
             now,
         }
@@ -527,7 +520,7 @@ pub(crate) mod tests {
         other_line.offer_id = "off_not_in_order";
         assert!(matches!(submit(&input(5, ""), other_line, &terms), Err(Error::Invalid(_))));
         let mut monitor = submission(&order, now);
-        monitor.category = Category::Monitors;
+        monitor.category = Some(Category::Monitors);
         let with_subs = ReviewInput {
             sub_ratings: Some(SubRatingsInput { delivery: Some(4), ..Default::default() }),
             ..input(5, "")
@@ -546,7 +539,7 @@ pub(crate) mod tests {
         let terms = ReviewTerms::default();
         let day30 = at("2026-12-20T23:00:00Z");
         let edited = review
-            .edit(&input(4, "better after an update"), Category::Smartphones, next_day(day30), day30, &terms)
+            .edit(&input(4, "better after an update"), Some(Category::Smartphones), next_day(day30), day30, &terms)
             .expect("day 30");
         assert_eq!(
             (edited.status, edited.rating, edited.edited, edited.version),
@@ -554,11 +547,14 @@ pub(crate) mod tests {
         );
         let day31 = at("2026-12-21T00:00:01Z");
         assert!(matches!(
-            review.edit(&input(4, "late"), Category::Smartphones, next_day(day31), day31, &terms),
+            review.edit(&input(4, "late"), Some(Category::Smartphones), next_day(day31), day31, &terms),
             Err(Error::Conflict { code: "edit_window_closed", .. })
         ));
         let nothing = ReviewInput::default();
-        assert!(matches!(review.edit(&nothing, Category::Smartphones, day30, day30, &terms), Err(Error::Invalid(_))));
+        assert!(matches!(
+            review.edit(&nothing, Some(Category::Smartphones), day30, day30, &terms),
+            Err(Error::Invalid(_))
+        ));
     }
 
     #[test]

@@ -130,13 +130,14 @@ pub struct Ranked {
     pub published_micros: i64,
 }
 
-/// The order within one (tier, rating) list: longer first, then newer, then by id.
+/// The order within one (tier, rating) list: longer first, then newer, then the later id (as
+/// the stored list, read backwards, gives it).
 pub fn within_list(a: &Ranked, b: &Ranked) -> Ordering {
     b.comment_chars
         .min(LENGTH_CAP)
         .cmp(&a.comment_chars.min(LENGTH_CAP))
         .then(b.published_micros.cmp(&a.published_micros))
-        .then(a.id.cmp(&b.id))
+        .then(b.id.cmp(&a.id))
 }
 
 /// The whole relevance order of `reviews` (the definition [`plan`] pages through).
@@ -163,7 +164,7 @@ pub fn rank(reviews: &[Ranked]) -> Vec<Ranked> {
 }
 
 fn slot_of(review: &Ranked) -> Slot {
-    let tier = if review.comment_chars >= SUBSTANTIVE_CHARS { 0 } else { 1 };
+    let tier = usize::from(review.comment_chars < SUBSTANTIVE_CHARS);
     Slot { tier, rating: review.rating.clamp(1, 5) }
 }
 
