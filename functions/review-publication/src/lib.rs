@@ -5,7 +5,8 @@
 //! while the worker or the queue is down. Automated checks attach flags for moderators and
 //! never hold a review back. Publication is conditional on the review's version, so a
 //! redelivered message or a sweep racing the worker publishes once. A review published after
-//! its deadline is logged as an error and counted (`ReviewsPublishedLate`).
+//! its deadline, or still failing to publish past it, is logged as an error and counted
+//! (`ReviewsPublishedLate`, under an alarm).
 
 use jiff::{SignedDuration, Timestamp};
 use marketplace::reviews::checks::{self, Flag};
@@ -61,7 +62,7 @@ pub async fn publish(ports: &Ports, review_id: &str) -> Result<bool, String> {
     if published.published_late() {
         let late_by = now.duration_since(review.publish_by).as_secs();
         tracing::error!(review_id, late_by_secs = late_by, "review published after its deadline");
-        late_metric();
+        metric("ReviewsPublishedLate");
     }
     Ok(true)
 }
@@ -79,15 +80,15 @@ async fn flags_of(reviews: &Reviews<'_>, review: &Review) -> Result<Vec<Flag>, S
     Ok(flags)
 }
 
-/// One CloudWatch metric in embedded metric format: a JSON line the Lambda log pipeline
-/// turns into `Marketplace/ReviewsPublishedLate`.
-fn late_metric() {
+/// One count of a CloudWatch metric in embedded metric format: a JSON line the Lambda log
+/// pipeline turns into `Marketplace/<name>`.
+fn metric(name: &str) {
     let line = serde_json::json!({
         "_aws": {
             "Timestamp": Timestamp::now().as_millisecond(),
-            "CloudWatchMetrics": [{"Namespace": "Marketplace", "Dimensions": [[]], "Metrics": [{"Name": "ReviewsPublishedLate", "Unit": "Count"}]}]
+            "CloudWatchMetrics": [{"Namespace": "Marketplace", "Dimensions": [[]], "Metrics": [{"Name": name, "Unit": "Count"}]}]
         },
-        "ReviewsPublishedLate": 1
+        name: 1
     });
     println!("{line}");
 }
@@ -107,6 +108,12 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, String> {
         match publish(ports, &review.id).await {
             Ok(true) => published += 1,
             Ok(false) => {}
+            // Past its deadline and still not published: counted, so the alarm sees it even while
+            // publication keeps failing.
+            Err(error) if review.publish_by < ports.clock.now() => {
+                tracing::error!(review_id = %review.id, %error, "review past its deadline and not published");
+                metric("ReviewsPublishedLate");
+            }
             Err(error) => tracing::warn!(review_id = %review.id, %error, "will retry at the next run"),
         }
     }
