@@ -161,7 +161,9 @@ impl Timeline {
         }
         // What was sent before the move is handled at the time it was sent.
         self.drain(DRAIN_PASSES).await;
-        match self.replay(marks, to, true).await {
+        let replayed = self.replay(marks, to, true).await;
+        self.clock.resume();
+        match replayed {
             Ok(ran) => {
                 self.clock.set(to);
                 Ok(ran)
@@ -200,7 +202,8 @@ impl Timeline {
                 return Err(ran);
             }
             if stand {
-                self.clock.set(at);
+                // The run and the deliveries after it see the firing's own time, to the instant.
+                self.clock.hold(at);
             }
             let _ = self.jobs[i].run().await;
             self.drain(DRAIN_PASSES).await;
