@@ -350,27 +350,23 @@ async fn mine(State(ports): State<Ports>, caller: Caller, page: Result<PageParam
     let reviews = Reviews::new(table);
     let (items, next) = reviews.of_buyer(&user.sub, page.limit, page.cursor).await?;
     let (orders, _) = Orders::new(table).of_buyer(&user.sub, OPEN_LINE_ORDERS, None).await?;
-    let mut open_to_review = Vec::new();
-    for order in &orders {
-        let delivered: Vec<_> = order
-            .lines
-            .iter()
-            .filter(|l| order.part(&l.seller_id).is_some_and(|p| p.status == PartStatus::Delivered))
-            .collect();
-        if delivered.is_empty() {
-            continue;
-        }
-        let offers: Vec<&str> = delivered.iter().map(|l| l.offer_id.as_str()).collect();
-        let claimed = reviews.claimed(&order.id, &offers).await?;
-        for line in delivered.into_iter().filter(|l| !claimed.contains(&l.offer_id)) {
-            open_to_review.push(OpenLine {
-                order_id: order.id.clone(),
-                offer_id: line.offer_id.clone(),
-                product_id: line.product_id.clone(),
-                delivered_at: order.part(&line.seller_id).and_then(|p| p.delivered_at),
-            });
-        }
-    }
+    let delivered: Vec<(&marketplace::order::Order, &marketplace::checkout::QuoteLine)> = orders
+        .iter()
+        .flat_map(|order| order.lines.iter().map(move |line| (order, line)))
+        .filter(|(order, line)| order.part(&line.seller_id).is_some_and(|p| p.status == PartStatus::Delivered))
+        .collect();
+    let lines: Vec<(&str, &str)> = delivered.iter().map(|(o, l)| (o.id.as_str(), l.offer_id.as_str())).collect();
+    let claimed = reviews.claimed(&lines).await?;
+    let open_to_review = delivered
+        .into_iter()
+        .filter(|(order, line)| !claimed.iter().any(|(o, offer)| *o == order.id && *offer == line.offer_id))
+        .map(|(order, line)| OpenLine {
+            order_id: order.id.clone(),
+            offer_id: line.offer_id.clone(),
+            product_id: line.product_id.clone(),
+            delivered_at: order.part(&line.seller_id).and_then(|p| p.delivered_at),
+        })
+        .collect();
     let items = items.iter().map(|r| ReviewView::of(r, &caller)).collect();
     Ok(Json(MyReviews { items, next_cursor: next.map(|c| c.0), open_to_review }))
 }

@@ -156,15 +156,16 @@ impl<'a> Reviews<'a> {
         }
     }
 
-    /// Which of an order's lines (offer ids) already have a review.
-    pub async fn claimed(&self, order_id: &str, offer_ids: &[&str]) -> Result<Vec<String>, TableError> {
-        let keys: Vec<Key> = offer_ids.iter().map(|offer| keys::review_claim(order_id, offer)).collect();
+    /// Which of these order lines (order id, offer id) already have a review: batched reads of
+    /// their claims.
+    pub async fn claimed(&self, lines: &[(&str, &str)]) -> Result<Vec<(String, String)>, TableError> {
+        let keys: Vec<Key> = lines.iter().map(|(order, offer)| keys::review_claim(order, offer)).collect();
         let mut claimed = Vec::new();
         for chunk in keys.chunks(100) {
             for item in self.table.get_many(chunk).await? {
-                if let Some(sk) = item.get("sk").and_then(Value::as_str) {
-                    claimed.push(sk.trim_start_matches("REVIEW#").to_owned());
-                }
+                let Some(key) = Key::of(&item) else { continue };
+                let order = key.pk.trim_start_matches("ORDER#").to_owned();
+                claimed.push((order, key.sk.trim_start_matches("REVIEW#").to_owned()));
             }
         }
         Ok(claimed)
@@ -309,18 +310,18 @@ impl<'a> Reviews<'a> {
             for slot in &plan {
                 wanted[slot.index()] += 1;
             }
-            let mut drawn: Vec<std::collections::VecDeque<Review>> = vec![Default::default(); lists];
-            let mut short = false;
-            for slot in Slot::all() {
+            // The lists the plan draws on, read at once.
+            let reads = Slot::all().filter(|slot| wanted[slot.index()] > 0).map(|slot| {
                 let i = slot.index();
-                if wanted[i] == 0 {
-                    continue;
-                }
                 let query = Query::new(Index::Table, keys::product_reviews_pk(product_id, &relevance_list(slot)))
                     .descending()
                     .limit(wanted[i])
                     .cursor(position.next[i].clone().map(Cursor));
-                let (reviews, next) = record::page::<Review>(self.table.query(query).await?)?;
+                async move { Ok::<_, TableError>((i, record::page::<Review>(self.table.query(query).await?)?)) }
+            });
+            let mut drawn: Vec<std::collections::VecDeque<Review>> = vec![Default::default(); lists];
+            let mut short = false;
+            for (i, (reviews, next)) in futures_util::future::try_join_all(reads).await? {
                 position.taken[i] += reviews.len() as u64;
                 position.done[i] = next.is_none();
                 short |= reviews.len() < wanted[i] as usize;
