@@ -9,6 +9,7 @@ use marketplace::checkout::{Cart, CartLine, Pricing, SellerFacts, price};
 use marketplace::offer::{Grade, Offer, OfferStatus, PaymentMethod};
 use marketplace::order::Order;
 use marketplace::payments::{sign, verify};
+use marketplace::ranking::{OfferFacts, Quality, RankingTerms, Ratings, rank};
 use marketplace::seller::SellerStatus;
 use marketplace::settlement::{OrderLedger, Step, Terms, next_step};
 use marketplace::{Currency, Money};
@@ -72,6 +73,18 @@ fn hot_paths(c: &mut Criterion) {
     c.bench_function("verify a webhook signature", |b| {
         b.iter(|| verify(b"secret", black_box(&header), black_box(body), now))
     });
+    let offers: Vec<OfferFacts> = (0..50)
+        .map(|i: i64| OfferFacts {
+            offer_id: format!("off_{i:02}"),
+            price_minor: 25_000 + 997 * i,
+            product: Ratings { count: 40, sum: 170 },
+            seller: Ratings { count: 10 + i, sum: 30 + 4 * i },
+            quality: Quality { delivered: 100 + i, defective: i % 7, wrong_item: i % 3, cosmetic: i % 5, late: i % 11 },
+            accepts_payment_method: i % 4 != 0,
+        })
+        .collect();
+    let terms = RankingTerms::default();
+    c.bench_function("rank 50 offers of a product", |b| b.iter(|| rank(black_box(&offers), &terms)));
 }
 
 criterion_group!(benches, hot_paths);

@@ -11,6 +11,7 @@ pub mod money;
 pub mod offer;
 pub mod order;
 pub mod payments;
+pub mod ranking;
 pub mod reviews;
 pub mod seller;
 pub mod settlement;
