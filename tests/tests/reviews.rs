@@ -262,6 +262,48 @@ async fn sort_orders_are_right_and_stable(app: &App) {
     assert_eq!(app.get(&order_of("best"), None).await.status, 400);
 }
 
+/// The policy says what the code does: it is generated from the same terms, so these are the
+/// numbers the other tests hold the code to.
+#[tokio::test]
+async fn the_published_policy_is_the_configuration_the_code_applies() {
+    let app = App::embedded().await;
+    let policy = app.get("/legal/reviews-policy", None).await;
+    assert_eq!(policy.status, 200, "{policy:?}");
+    let terms = marketplace::reviews::ReviewTerms::default();
+    assert_eq!(policy.body["editing"]["editDaysAfterReceipt"], terms.edit_days);
+    assert_eq!(policy.body["publication"]["maximumDelayBusinessDays"], 1);
+    assert_eq!(policy.body["publication"]["moderatedBeforePublication"], false);
+    assert_eq!(policy.body["publication"]["marketsWithHolidays"], json!(["BE", "DE", "ES", "FR", "IT", "NL"]));
+    assert_eq!(policy.body["ranking"]["sortOrders"], json!(["relevance", "newest", "highest", "lowest"]));
+    let relevance = policy.body["ranking"]["relevance"].as_str().expect("a description");
+    assert!(relevance.contains(&marketplace::reviews::relevance::SUBSTANTIVE_CHARS.to_string()), "{relevance}");
+    // The removal grounds of the API contract (R-REV-REMOVE), every one and no other.
+    let grounds: Vec<&str> =
+        policy.body["removal"]["grounds"].as_array().into_iter().flatten().filter_map(|g| g["code"].as_str()).collect();
+    assert_eq!(
+        grounds,
+        [
+            "advertising",
+            "duplicate_or_multiple_accounts",
+            "off_topic",
+            "other_product",
+            "promotes_competitor",
+            "inconsistent",
+            "offensive",
+            "false_or_by_seller",
+            "illegal_content",
+            "third_party_rights",
+            "identity_theft",
+            "personal_data",
+            "incites_hatred"
+        ]
+    );
+    let categories: Vec<String> = terms.sub_rating_categories.iter().map(|c| c.as_str().to_owned()).collect();
+    assert_eq!(policy.body["subRatings"]["categories"], json!(categories));
+    // Nothing in it names the closed EU online dispute-resolution platform.
+    assert!(!policy.text.contains("ec.europa.eu/consumers/odr"), "{}", policy.text);
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,
