@@ -184,6 +184,8 @@ def main():
         "BUCKET_NAME": os.environ.get("BUCKET_NAME", "marketplace-documents"),
         "QUEUE_PREFIX": os.environ.get("QUEUE_PREFIX", ""),
         "PAYMENT_WEBHOOK_SECRET": "bench-webhook-secret",
+        # The invitations' sender; the job refuses to start without one, as in the template.
+        "MAIL_FROM": "reviews@marketplace.example",
         "RUST_LOG": "warn",
     }
     # Each function's binary, from the template's cargo-lambda metadata: a new function
