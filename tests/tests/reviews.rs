@@ -92,6 +92,12 @@ async fn only_a_buyer_of_a_delivered_line_reviews_it_once(app: &App) {
     assert_eq!(page.body["aggregate"]["subRatings"]["delivery"], "5");
     let seller = app.get(&format!("/sellers/{SELLER_LYON}/reviews"), None).await;
     assert_eq!((ids(&seller), &seller.body["aggregate"]["count"]), (vec![id.clone()], &json!(1)));
+    let page = app.get(&format!("/sellers/{SELLER_LYON}"), None).await;
+    assert_eq!(
+        (&page.body["rating"]["count"], &page.body["rating"]["average"]),
+        (&json!(1), &json!("4")),
+        "the seller page"
+    );
     let mine = app.get("/me/reviews", Some(&app.token("buyer", "reviewer-1", None))).await;
     assert_eq!((ids(&mine), mine.body["openToReview"].as_array().map(Vec::len)), (vec![id.clone()], Some(0)));
 

@@ -173,10 +173,24 @@ async fn queue(
     Ok(Json(Paged::new(sellers.iter().map(private).collect(), next)))
 }
 
-/// The public seller page: only active sellers have one.
-async fn show(State(ports): State<Ports>, PathId(id): PathId) -> Result<Json<PublicSeller>> {
-    let seller = Sellers::new(ports.table.as_ref()).get(&id).await?;
-    seller.filter(Seller::is_active).map(|s| Json(public(&s))).ok_or_else(|| Problem::not_found("seller"))
+/// The public seller page: the trader information and the seller's rating (the published
+/// reviews of its deliveries).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SellerPage {
+    #[serde(flatten)]
+    seller: PublicSeller,
+    rating: marketplace::reviews::aggregate::Rating,
+}
+
+/// The public seller page: only active sellers have one. The seller and its rating are read at
+/// once.
+async fn show(State(ports): State<Ports>, PathId(id): PathId) -> Result<Json<SellerPage>> {
+    let table = ports.table.as_ref();
+    let (sellers, reviews) = (Sellers::new(table), store::Reviews::new(table));
+    let (seller, tally) = tokio::join!(sellers.get(&id), reviews.seller_tally(&id));
+    let seller = seller?.filter(Seller::is_active).ok_or_else(|| Problem::not_found("seller"))?;
+    Ok(Json(SellerPage { seller: public(&seller), rating: tally?.rating() }))
 }
 
 /// The seller account as its members and admins see it, whatever its status.
