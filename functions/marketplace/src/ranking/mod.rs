@@ -50,7 +50,7 @@ pub struct OfferFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RankingTerms {
-    pub weights: Weights,
+    pub weights: Points,
     /// The average a rating is smoothed towards, and how many ratings it counts for.
     pub rating_prior: Decimal,
     pub rating_prior_weight: i64,
@@ -62,10 +62,11 @@ pub struct RankingTerms {
     pub rate_cap: Decimal,
 }
 
-/// Points each parameter is worth at most.
+/// Points per parameter: what each is worth at most (the weights), or what one offer earned
+/// (its factors, negative for the rates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Weights {
+pub struct Points {
     pub price: Decimal,
     pub product_rating: Decimal,
     pub seller_rating: Decimal,
@@ -75,13 +76,23 @@ pub struct Weights {
     pub late: Decimal,
 }
 
+impl Points {
+    pub fn all(&self) -> [Decimal; 7] {
+        [self.price, self.product_rating, self.seller_rating, self.defective, self.wrong_item, self.cosmetic, self.late]
+    }
+
+    pub fn sum(&self) -> Decimal {
+        self.all().iter().sum()
+    }
+}
+
 impl Default for RankingTerms {
     fn default() -> Self {
         let d = |n: i64, scale: u32| Decimal::new(n, scale);
         RankingTerms {
             // Price weighs most, but no more than quality and ratings together: a price cut
             // alone does not win.
-            weights: Weights {
+            weights: Points {
                 price: d(40, 0),
                 product_rating: d(10, 0),
                 seller_rating: d(20, 0),
@@ -102,9 +113,7 @@ impl Default for RankingTerms {
 impl RankingTerms {
     pub fn from_json(json: &str) -> Result<RankingTerms, String> {
         let terms: RankingTerms = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let w = &terms.weights;
-        let weights = [w.price, w.product_rating, w.seller_rating, w.defective, w.wrong_item, w.cosmetic, w.late];
-        if weights.iter().any(|w| w.is_sign_negative() || *w > Decimal::from(1000)) {
+        if terms.weights.all().iter().any(|w| w.is_sign_negative() || *w > Decimal::from(1000)) {
             return Err("weights are 0 to 1000 points".into());
         }
         if !(Decimal::ONE..=Decimal::from(5)).contains(&terms.rating_prior)
@@ -125,31 +134,6 @@ impl RankingTerms {
     }
 }
 
-/// Each parameter's points, as shown with a ranked offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Factors {
-    pub price: Decimal,
-    pub product_rating: Decimal,
-    pub seller_rating: Decimal,
-    pub defective: Decimal,
-    pub wrong_item: Decimal,
-    pub cosmetic: Decimal,
-    pub late: Decimal,
-}
-
-impl Factors {
-    pub fn sum(&self) -> Decimal {
-        self.price
-            + self.product_rating
-            + self.seller_rating
-            + self.defective
-            + self.wrong_item
-            + self.cosmetic
-            + self.late
-    }
-}
-
 /// A ranked offer: its score, the points of each parameter, and whether it accepts the buyer's
 /// payment method (which orders the groups before the score does).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,7 +141,7 @@ impl Factors {
 pub struct Ranked {
     pub offer_id: String,
     pub score: Decimal,
-    pub factors: Factors,
+    pub factors: Points,
     pub accepts_payment_method: bool,
     #[serde(skip)]
     price_minor: i64,
@@ -187,7 +171,7 @@ fn rate_share(rate: Decimal, terms: &RankingTerms) -> Decimal {
 }
 
 /// The factors of one offer, among offers whose cheapest costs `cheapest_minor`.
-pub fn factors(offer: &OfferFacts, cheapest_minor: i64, terms: &RankingTerms) -> Factors {
+pub fn factors(offer: &OfferFacts, cheapest_minor: i64, terms: &RankingTerms) -> Points {
     let w = &terms.weights;
     let price_share = if offer.price_minor <= 0 {
         Decimal::ONE
@@ -195,7 +179,7 @@ pub fn factors(offer: &OfferFacts, cheapest_minor: i64, terms: &RankingTerms) ->
         (Decimal::from(cheapest_minor.max(0)) / Decimal::from(offer.price_minor)).clamp(Decimal::ZERO, Decimal::ONE)
     };
     let rates = offer.quality.smoothed(&terms.rate_priors, terms.rate_prior_units);
-    Factors {
+    Points {
         price: points(w.price * price_share),
         product_rating: points(w.product_rating * rating_share(offer.product, terms)),
         seller_rating: points(w.seller_rating * rating_share(offer.seller, terms)),

@@ -77,23 +77,28 @@ impl SubRating {
     }
 }
 
+/// The sub-ratings of a review (`T` = `u8`, each 1 to 5 when given), or as an author sends them
+/// (`SubRatings<i64>`, any whole number, checked against 1 to 5).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SubRatings {
+pub struct SubRatings<T = u8> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_for_money: Option<u8>,
+    pub value_for_money: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivery: Option<u8>,
+    pub delivery: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub packaging_and_cleanliness: Option<u8>,
+    pub packaging_and_cleanliness: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overall_performance: Option<u8>,
+    pub overall_performance: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cosmetic_aspect: Option<u8>,
+    pub cosmetic_aspect: Option<T>,
 }
 
-impl SubRatings {
-    pub fn get(&self, which: SubRating) -> Option<u8> {
+/// Sub-ratings as sent.
+pub type SubRatingsInput = SubRatings<i64>;
+
+impl<T: Copy> SubRatings<T> {
+    pub fn get(&self, which: SubRating) -> Option<T> {
         match which {
             SubRating::ValueForMoney => self.value_for_money,
             SubRating::Delivery => self.delivery,
@@ -105,6 +110,18 @@ impl SubRatings {
 
     pub fn is_empty(&self) -> bool {
         SubRating::ALL.iter().all(|w| self.get(*w).is_none())
+    }
+
+    /// Each sub-rating given, through `f`.
+    pub fn map<U>(&self, mut f: impl FnMut(SubRating, T) -> Option<U>) -> SubRatings<U> {
+        let mut one = |which| self.get(which).and_then(|value| f(which, value));
+        SubRatings {
+            value_for_money: one(SubRating::ValueForMoney),
+            delivery: one(SubRating::Delivery),
+            packaging_and_cleanliness: one(SubRating::PackagingAndCleanliness),
+            overall_performance: one(SubRating::OverallPerformance),
+            cosmetic_aspect: one(SubRating::CosmeticAspect),
+        }
     }
 }
 
@@ -160,22 +177,6 @@ pub struct ReviewInput {
     pub comment: Option<String>,
     #[serde(default)]
     pub sub_ratings: Option<SubRatingsInput>,
-}
-
-/// Sub-ratings as sent: any integer, checked against 1 to 5.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SubRatingsInput {
-    #[serde(default)]
-    pub value_for_money: Option<i64>,
-    #[serde(default)]
-    pub delivery: Option<i64>,
-    #[serde(default)]
-    pub packaging_and_cleanliness: Option<i64>,
-    #[serde(default)]
-    pub overall_performance: Option<i64>,
-    #[serde(default)]
-    pub cosmetic_aspect: Option<i64>,
 }
 
 /// The review rules a deployment sets.
@@ -244,29 +245,11 @@ fn comment(v: &mut Violations, value: Option<&str>) -> Option<String> {
 
 fn sub_ratings(v: &mut Violations, input: Option<SubRatingsInput>, allowed: bool) -> SubRatings {
     let Some(input) = input else { return SubRatings::default() };
-    let given = [
-        input.value_for_money,
-        input.delivery,
-        input.packaging_and_cleanliness,
-        input.overall_performance,
-        input.cosmetic_aspect,
-    ];
-    if !allowed && given.iter().any(Option::is_some) {
+    if !allowed && !input.is_empty() {
         v.add("subRatings", "this product's category takes no sub-ratings");
         return SubRatings::default();
     }
-    let mut out = SubRatings::default();
-    for (which, value) in SubRating::ALL.iter().zip(given) {
-        let checked = rating(v, value, &format!("subRatings.{}", which.as_str()));
-        match which {
-            SubRating::ValueForMoney => out.value_for_money = checked,
-            SubRating::Delivery => out.delivery = checked,
-            SubRating::PackagingAndCleanliness => out.packaging_and_cleanliness = checked,
-            SubRating::OverallPerformance => out.overall_performance = checked,
-            SubRating::CosmeticAspect => out.cosmetic_aspect = checked,
-        }
-    }
-    out
+    input.map(|which, value| rating(v, Some(value), &format!("subRatings.{}", which.as_str())))
 }
 
 /// What a submission is about, as the caller found it.
