@@ -104,6 +104,34 @@ pub enum RemovalReason {
     SellerRemoved,
 }
 
+impl RemovalReason {
+    /// The grounds an admin may give (a removed seller's offers carry `SellerRemoved`).
+    pub const GROUNDS: [RemovalReason; 5] = [
+        Self::IllegalContent,
+        Self::SellerTermsBreach,
+        Self::ProhibitedTrade,
+        Self::HealthSafetyEnvironment,
+        Self::NotRepackaged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IllegalContent => "illegal_content",
+            Self::SellerTermsBreach => "seller_terms_breach",
+            Self::ProhibitedTrade => "prohibited_trade",
+            Self::HealthSafetyEnvironment => "health_safety_environment",
+            Self::NotRepackaged => "not_repackaged",
+            Self::SellerRemoved => "seller_removed",
+        }
+    }
+
+    /// Whether the ground is the product's illegality (not a breach of the platform's own
+    /// terms): its buyers are then told (DSA Art. 32).
+    pub fn is_illegality(self) -> bool {
+        matches!(self, Self::IllegalContent | Self::ProhibitedTrade | Self::HealthSafetyEnvironment)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Offer {

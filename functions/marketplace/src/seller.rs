@@ -136,6 +136,10 @@ pub struct Seller {
     pub owner: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
+    /// The R-REMOVE ground of a suspension or removal: its offers' statements of reasons carry
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_ground: Option<crate::offer::RemovalReason>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// When the seller was active, most recent last: the monthly fee is due for every month
@@ -224,6 +228,7 @@ impl Seller {
             trader,
             owner,
             status_reason: None,
+            status_ground: None,
             created_at: now,
             updated_at: now,
             active_periods: Vec::new(),

@@ -7,7 +7,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::help::HelpReason;
+use crate::help::{HelpReason, HelpRequest};
+use crate::order::{Order, PartStatus};
 
 /// What one event adds to a seller's counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,33 @@ impl Event {
     }
 }
 
+/// What a change of an order from `before` to `after` adds to its sellers' counts: for each
+/// part that became delivered, its units, and whether it came after the latest date its quote
+/// promised (dates are UTC, as checkout computes them).
+pub fn deliveries(before: &Order, after: &Order) -> Vec<(String, Event)> {
+    after
+        .parts
+        .iter()
+        .filter(|part| part.status == PartStatus::Delivered)
+        .filter(|part| before.part(&part.seller_id).is_some_and(|p| p.status != PartStatus::Delivered))
+        .filter_map(|part| {
+            let delivered_on = part.delivered_at?.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+            let lines: Vec<_> = after.lines_of(&part.seller_id).collect();
+            let units = lines.iter().map(|l| i64::from(l.quantity)).sum();
+            let promised = lines.iter().map(|l| l.delivery.latest).max()?;
+            Some((part.seller_id.clone(), Event::Delivered { units, late: delivered_on > promised }))
+        })
+        .collect()
+}
+
+/// What a help request adds, if anything: only the reasons that say something of the
+/// seller's processing count, once per order line and reason (the caller keeps the claim), so
+/// a buyer asking again about the same unit does not count twice.
+pub fn help(request: &HelpRequest) -> Option<Event> {
+    let event = Event::Help(request.reason);
+    (!event.counters().is_empty()).then_some(event)
+}
+
 impl Quality {
     /// The counts from named counters (missing ones are zero).
     pub fn from_counters(get: impl Fn(&str) -> i64) -> Quality {
@@ -123,6 +151,35 @@ mod tests {
         let many = Quality { delivered: 200, defective: 200, ..Quality::default() }.smoothed(&priors(), 20);
         assert!(few.defective > priors().defective && few.defective < many.defective);
         assert_eq!(few.defective, (Decimal::from(2) + Decimal::new(40, 2)) / Decimal::from(22));
+    }
+
+    #[test]
+    fn a_delivery_counts_its_units_and_whether_it_was_late() {
+        let paid = crate::order::tests::paid();
+        let at = |s: &str| s.parse::<jiff::Timestamp>().expect("time");
+        let latest = paid.lines_of("sel_phone").map(|l| l.delivery.latest).max().expect("a line");
+        let on_time = latest.to_zoned_datetime(jiff::tz::TimeZone::UTC).expect("zoned").timestamp();
+        let deliver = |when| {
+            paid.accept("sel_phone", when)
+                .and_then(|o| o.ship("sel_phone", "DHL", "1", when))
+                .and_then(|o| o.deliver("sel_phone", when))
+                .expect("delivered")
+        };
+        let shipped =
+            paid.accept("sel_phone", on_time).and_then(|o| o.ship("sel_phone", "DHL", "1", on_time)).expect("shipped");
+        let units = paid.lines_of("sel_phone").map(|l| i64::from(l.quantity)).sum();
+        let last_minute = on_time.checked_add(jiff::SignedDuration::from_secs(86_399)).expect("time");
+        assert_eq!(
+            deliveries(&shipped, &deliver(last_minute)),
+            [("sel_phone".to_owned(), Event::Delivered { units, late: false })]
+        );
+        let next_day = on_time.checked_add(jiff::SignedDuration::from_hours(24)).expect("time");
+        assert_eq!(
+            deliveries(&shipped, &deliver(next_day)),
+            [("sel_phone".to_owned(), Event::Delivered { units, late: true })]
+        );
+        let delivered = deliver(at("2026-01-10T00:00:00Z"));
+        assert_eq!(deliveries(&delivered, &delivered), [], "a delivery counts once");
     }
 
     #[test]

@@ -1,0 +1,12 @@
+//! The Digital Services Act's duties towards the people the platform's decisions affect:
+//! the platform's own removals (R-REMOVE) and their grounds, the statement of reasons each
+//! restriction records in the Transparency Database's format (Art. 17, submitted under
+//! Art. 24(5)), and the words of the mails that tell sellers (Art. 17) and the buyers of an
+//! illegal product (Art. 32).
+
+pub mod mail;
+pub mod removal;
+pub mod statement;
+
+pub use removal::Removal;
+pub use statement::{Restriction, Statement, Subject};

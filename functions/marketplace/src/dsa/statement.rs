@@ -1,0 +1,204 @@
+//! A statement of reasons (DSA Art. 17) in the Transparency Database's format: field names and
+//! values are the database's own, so a batch of stored statements is submitted as it is. One
+//! statement per restricted item: an offer removed or hidden, an account suspended or
+//! terminated. It holds no personal data: ids, the product, the grounds and the facts.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::removal::{Ground, Removal, classify};
+use crate::catalog::Product;
+use crate::offer::{Offer, RemovalReason};
+use crate::seller::Seller;
+
+/// The EEA: the Union's 27 and Iceland, Liechtenstein and Norway, where the marketplace
+/// serves buyers.
+pub const EEA: [&str; 30] = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+];
+
+/// What a decision restricts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restriction {
+    /// The offer is removed for good.
+    OfferRemoved,
+    /// The offer is hidden while its seller is suspended.
+    OfferDisabled,
+    AccountSuspended,
+    AccountTerminated,
+}
+
+/// The item a statement is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    Offer { offer: &'a Offer, product: Option<&'a Product> },
+    Account { seller: &'a Seller },
+}
+
+/// A statement as the Transparency Database takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_visibility: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_provision: Option<String>,
+    pub account_type: String,
+    pub decision_ground: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub illegal_content_legal_ground: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub illegal_content_explanation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incompatible_content_ground: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incompatible_content_explanation: Option<String>,
+    pub category: String,
+    pub category_specification: Vec<String>,
+    pub content_type: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<ContentId>,
+    pub content_date: Date,
+    pub application_date: Date,
+    pub territorial_scope: Vec<String>,
+    pub decision_facts: String,
+    pub source_type: String,
+    pub automated_detection: String,
+    pub automated_decision: String,
+    pub puid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentId {
+    #[serde(rename = "EAN-13")]
+    pub ean13: String,
+}
+
+/// The platform-unique id of the statement of `subject_id`'s restriction decided at
+/// `decided_at`: the same decision about the same item is the same statement, whoever retries.
+pub fn puid(subject_id: &str, decided_at: Timestamp) -> String {
+    let id: String = subject_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    format!("sor_{id}_{}", decided_at.as_millisecond())
+}
+
+fn date(at: Timestamp) -> Date {
+    at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}
+
+/// The facts, cut to the database's 5000 characters.
+fn facts(text: String) -> String {
+    text.chars().take(5000).collect()
+}
+
+impl Statement {
+    /// The statement of `restriction` of `subject`, decided at `decided_at` on `removal`'s
+    /// ground. `cause` names the account decision an offer follows, if it does.
+    pub fn of(subject: Subject<'_>, restriction: Restriction, removal: &Removal, decided_at: Timestamp) -> Statement {
+        let (ground, category, keyword) = classify(removal.reason);
+        let explanation: String = removal.explanation.chars().take(2000).collect();
+        let what = match subject {
+            Subject::Offer { offer, product } => {
+                let device = product.map_or_else(|| offer.product_id.clone(), |p| format!("{} {}", p.brand, p.name));
+                format!("Offer {} of a refurbished {device} ({} grade)", offer.id, grade_name(offer))
+            }
+            Subject::Account { seller } => format!("Professional seller account {}", seller.id),
+        };
+        let action = match restriction {
+            Restriction::OfferRemoved => "was removed from the marketplace",
+            Restriction::OfferDisabled => "was hidden from buyers while its seller's account is suspended",
+            Restriction::AccountSuspended => "was suspended: its offers are hidden and it cannot sell",
+            Restriction::AccountTerminated => "was terminated: all its offers are removed",
+        };
+        let cascade = match (subject, restriction) {
+            (Subject::Offer { .. }, Restriction::OfferDisabled) => " because its seller's account was suspended",
+            (Subject::Offer { offer, .. }, _) if offer.removal_reason == Some(RemovalReason::SellerRemoved) => {
+                " because its seller's account was terminated"
+            }
+            _ => "",
+        };
+        let reason = super::removal::plain(removal.reason);
+        let decision_facts = facts(format!("{what} {action}{cascade}. Ground: {reason}. {explanation}"));
+        let (content_date, content_id) = match subject {
+            Subject::Offer { offer, product } => (
+                date(offer.created_at),
+                product.and_then(|p| p.ean.clone()).filter(|e| e.len() == 13).map(|ean13| ContentId { ean13 }),
+            ),
+            Subject::Account { seller } => (date(seller.created_at), None),
+        };
+        let subject_id = match subject {
+            Subject::Offer { offer, .. } => offer.id.as_str(),
+            Subject::Account { seller } => seller.id.as_str(),
+        };
+        let visibility = |v: &str| Some(vec![v.to_owned()]);
+        let (decision_visibility, decision_account, decision_provision) = match restriction {
+            Restriction::OfferRemoved => (visibility("DECISION_VISIBILITY_CONTENT_REMOVED"), None, None),
+            Restriction::OfferDisabled => (visibility("DECISION_VISIBILITY_CONTENT_DISABLED"), None, None),
+            Restriction::AccountSuspended => (
+                None,
+                Some("DECISION_ACCOUNT_SUSPENDED".to_owned()),
+                Some("DECISION_PROVISION_TOTAL_SUSPENSION".to_owned()),
+            ),
+            Restriction::AccountTerminated => (
+                None,
+                Some("DECISION_ACCOUNT_TERMINATED".to_owned()),
+                Some("DECISION_PROVISION_TOTAL_TERMINATION".to_owned()),
+            ),
+        };
+        let mut statement = Statement {
+            decision_visibility,
+            decision_account,
+            decision_provision,
+            account_type: "ACCOUNT_TYPE_BUSINESS".into(),
+            decision_ground: String::new(),
+            illegal_content_legal_ground: None,
+            illegal_content_explanation: None,
+            incompatible_content_ground: None,
+            incompatible_content_explanation: None,
+            category: category.into(),
+            category_specification: vec![keyword.into()],
+            content_type: vec!["CONTENT_TYPE_PRODUCT".into()],
+            content_id,
+            content_date,
+            application_date: date(decided_at),
+            territorial_scope: EEA.map(str::to_owned).to_vec(),
+            decision_facts,
+            source_type: "SOURCE_VOLUNTARY".into(),
+            automated_detection: "No".into(),
+            automated_decision: "AUTOMATED_DECISION_NOT_AUTOMATED".into(),
+            puid: puid(subject_id, decided_at),
+        };
+        match ground {
+            Ground::Illegal { legal_ground } => {
+                statement.decision_ground = "DECISION_GROUND_ILLEGAL_CONTENT".into();
+                statement.illegal_content_legal_ground = Some(legal_ground.into());
+                statement.illegal_content_explanation = Some(explanation);
+            }
+            Ground::Incompatible { terms_ground } => {
+                statement.decision_ground = "DECISION_GROUND_INCOMPATIBLE_CONTENT".into();
+                statement.incompatible_content_ground = Some(terms_ground.into());
+                statement.incompatible_content_explanation = Some(explanation);
+            }
+        }
+        statement
+    }
+}
+
+fn grade_name(offer: &Offer) -> String {
+    serde_json::to_value(offer.grade).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn puids_are_well_formed_and_name_their_decision() {
+        let at: Timestamp = "2026-11-20T10:00:00.123Z".parse().expect("time");
+        assert_eq!(puid("off_1A", at), "sor_off_1A_1795168800123");
+        assert_ne!(puid("off_1A", at), puid("off_1B", at));
+        assert_eq!(puid("off/../1", at), "sor_off1_1795168800123", "only the database's characters");
+    }
+}
