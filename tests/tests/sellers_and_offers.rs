@@ -120,10 +120,10 @@ async fn admin_decisions(app: &App) {
     assert_eq!((no_reason.status, no_reason.fields()), (422, vec!["reason".to_owned()]));
     let unknown = app.call("POST", &path("verification"), Some(&app.admin()), Some(json!({"decision": "maybe"}))).await;
     assert_eq!((unknown.status, unknown.fields()), (422, vec!["decision".to_owned()]));
-    let early = app.call("POST", &path("suspension"), Some(&app.admin()), Some(json!({"reason": "complaints"}))).await;
+    let early = app.call("POST", &path("suspension"), Some(&app.admin()), Some(json!({"reason": "seller_terms_breach", "explanation": "complaints"}))).await;
     assert_eq!((early.status, early.code()), (409, "invalid_transition"));
     let missing =
-        app.call("POST", "/sellers/sel_nobody/suspension", Some(&app.admin()), Some(json!({"reason": "x"}))).await;
+        app.call("POST", "/sellers/sel_nobody/suspension", Some(&app.admin()), Some(json!({"reason": "seller_terms_breach", "explanation": "x"}))).await;
     assert_eq!(missing.status, 404);
 
     let rejected = app
@@ -244,7 +244,7 @@ async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
     let admin = app.admin();
     assert_eq!(listing(app, IPHONE).await, ["off_demo_iphone_berlin", "off_demo_iphone_lyon"]);
     let suspended = app
-        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "late deliveries"})))
+        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "seller_terms_breach", "explanation": "late deliveries"})))
         .await;
     assert_eq!(suspended.body["status"], "suspended", "{suspended:?}");
     // Hidden at once, before the worker has run, and after it.
@@ -261,7 +261,7 @@ async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
 
     // Repeating the decision is harmless.
     let again = app
-        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "late deliveries"})))
+        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "seller_terms_breach", "explanation": "late deliveries"})))
         .await;
     assert_eq!(again.status, 200);
     let reinstated = app.call("POST", &format!("/sellers/{LYON}/reinstatement"), Some(&admin), Some(json!({}))).await;
@@ -276,7 +276,7 @@ async fn removal_removes_every_offer(app: &App) {
             "POST",
             &format!("/sellers/{BERLIN}/removal"),
             Some(&app.admin()),
-            Some(json!({"reason": "counterfeit parts"})),
+            Some(json!({"reason": "prohibited_trade", "explanation": "counterfeit parts"})),
         )
         .await;
     assert_eq!(removed.body["status"], "removed", "{removed:?}");
@@ -435,11 +435,22 @@ async fn listings_page_with_cursors(app: &App) {
         }
     }
     assert_eq!(pages, 3);
+    // The pages hold the ranking once each, in ranked order.
+    prices.sort();
     assert_eq!(prices, (0..7).map(|i| format!("{}.00", 400 + i)).collect::<Vec<_>>());
-    let paypal = app.get(&format!("/products/{product}/offers?paymentMethod=paypal"), None).await;
-    assert_eq!(listed_ids(&paypal).len(), 0, "the new offers take card and klarna only");
-    let klarna = app.get(&format!("/products/{product}/offers?paymentMethod=klarna"), None).await;
+    let paypal = app.get(&format!("/products/{product}/offers?paymentMethod=paypal&limit=100"), None).await;
+    let refusing = paypal.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(refusing.len(), 7, "offers that refuse the method still rank, below those that accept it");
+    assert!(refusing.iter().all(|o| o["ranking"]["acceptsPaymentMethod"] == false), "{paypal:?}");
+    let klarna = app.get(&format!("/products/{product}/offers?paymentMethod=klarna&limit=100"), None).await;
     assert_eq!(listed_ids(&klarna).len(), 7);
+    let scores: Vec<f64> = klarna.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| o["ranking"]["score"].as_str().and_then(|s| s.parse().ok()).expect("a score"))
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
     for bad in ["limit=0", "limit=101", "limit=ten", "cursor=forged", "paymentMethod=cash", "currency=USD"] {
         let reply = app.get(&format!("/products/{product}/offers?{bad}"), None).await;
         assert_eq!(reply.status, 400, "{bad}: {reply:?}");

@@ -262,7 +262,7 @@ impl World {
             _ => {
                 let seller = if self.rng.bool() { "sel_demo_lyon" } else { "sel_demo_berlin" };
                 let (what, body) = if self.rng.bool() {
-                    ("suspension", json!({"reason": "audit"}))
+                    ("suspension", json!({"reason": "seller_terms_breach", "explanation": "audit"}))
                 } else {
                     ("reinstatement", json!({}))
                 };

@@ -20,7 +20,7 @@ use marketplace::{Money, Violations};
 use ports::{Ports, TableError, TxOp};
 use serde::Deserialize;
 use store::events::{OrderEvent, outbox};
-use store::{HelpRequests, Invitations, Orders};
+use store::{SellerQuality, HelpRequests, Invitations, Orders};
 use views::OrderView;
 
 pub fn router(ports: Ports) -> Router {
@@ -168,6 +168,8 @@ async fn transition(
     ops.push(outbox::put(&event, ports.clock.now()));
     // The last part delivered puts the order on the review invitations' due list.
     ops.extend(Invitations::follow(order, &after));
+    // A delivery counts in its seller's quality, once: this write is conditional on the order.
+    ops.extend(SellerQuality::follow(order, &after));
     Orders::new(ports.table.as_ref()).transition(order, &after, ops).await?;
     outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
     tracing::info!(order_id = %order.id, seller_id = seller, kind, "order part moved");
@@ -444,7 +446,10 @@ async fn ask_for_help(
     let body: NewHelpRequest = body.parse()?;
     let request = body.open(&order, ports.ids.new_id("help"), ports.clock.now())?;
     let event = OrderEvent::new("order.help_requested", &order.id, Some(&request.seller_id)).about(&request.id);
-    HelpRequests::new(ports.table.as_ref()).create(&request, vec![outbox::put(&event, ports.clock.now())]).await?;
+    let mut also = vec![outbox::put(&event, ports.clock.now())];
+    // Its reason may count in the seller's quality, once per line and reason.
+    also.extend(SellerQuality::new(ports.table.as_ref()).help(&request).await?);
+    HelpRequests::new(ports.table.as_ref()).create(&request, also).await?;
     outbox::flush(ports.queue.as_ref(), ports.table.as_ref(), &event).await;
     Ok((StatusCode::CREATED, Json(request)))
 }

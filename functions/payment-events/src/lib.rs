@@ -129,11 +129,13 @@ async fn payment_succeeded(ports: &Ports, event: &ProviderEvent) -> Result<&'sta
                 return refund_stray(ports, &order, event, "refunded_amount_mismatch").await;
             };
             let paid_event = OrderEvent::new("order.paid", &order.id, None);
-            let ops = vec![
+            let mut ops = vec![
                 Orders::clear_payment_due(&order),
                 Orders::provider_event(&event.id, now),
                 outbox::put(&paid_event, now),
             ];
+            // Who bought each offer, should it be removed as illegal (DSA Art. 32).
+            ops.extend(store::Dsa::sales(&paid, now));
             match orders.transition(&order, &paid, ops).await {
                 Ok(()) => {}
                 // This very event was applied before.

@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use store::events::{self, SellerStatusChanged};
-use store::{Onboarded, Sellers};
+use marketplace::dsa::removal::RemovalInput;
+use marketplace::dsa::{Removal, Restriction, Statement, Subject};
+use store::{Dsa, Onboarded, Sellers, StoredStatement};
 
 pub fn router(ports: Ports) -> Router {
     let idempotent = from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
@@ -234,16 +236,18 @@ async fn verify(
     };
     let reason = decision_reason(&mut v, body.reason.as_deref(), change == Some(StatusChange::Reject));
     let change = v.finish(|| change.expect("an unknown decision was recorded as a violation"))?;
-    decide(&ports, &id, change, reason).await
+    decide(&ports, &id, change, reason, None).await
 }
 
+/// Suspension and removal take one of R-REMOVE's grounds and an explanation: the seller's
+/// statement of reasons (DSA Art. 17) carries both, and so do its offers'.
 async fn suspend(
     State(ports): State<Ports>,
     caller: Caller,
     PathId(id): PathId,
     body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
-    decide_with_reason(&ports, &caller, &id, StatusChange::Suspend, body, true).await
+    restrict(&ports, &caller, &id, StatusChange::Suspend, body).await
 }
 
 async fn reinstate(
@@ -252,7 +256,12 @@ async fn reinstate(
     PathId(id): PathId,
     body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
-    decide_with_reason(&ports, &caller, &id, StatusChange::Reinstate, body, false).await
+    caller.require(Group::Admin)?;
+    let body: Reason = body.parse_or_default()?;
+    let mut v = Violations::new();
+    let reason = decision_reason(&mut v, body.reason.as_deref(), false);
+    v.finish(|| ())?;
+    decide(&ports, &id, StatusChange::Reinstate, reason, None).await
 }
 
 async fn remove(
@@ -261,23 +270,19 @@ async fn remove(
     PathId(id): PathId,
     body: JsonBody,
 ) -> Result<Json<PrivateSeller>> {
-    decide_with_reason(&ports, &caller, &id, StatusChange::Remove, body, true).await
+    restrict(&ports, &caller, &id, StatusChange::Remove, body).await
 }
 
-async fn decide_with_reason(
+async fn restrict(
     ports: &Ports,
     caller: &Caller,
     id: &str,
     change: StatusChange,
     body: JsonBody,
-    reason_required: bool,
 ) -> Result<Json<PrivateSeller>> {
     caller.require(Group::Admin)?;
-    let body: Reason = body.parse()?;
-    let mut v = Violations::new();
-    let reason = decision_reason(&mut v, body.reason.as_deref(), reason_required);
-    v.finish(|| ())?;
-    decide(ports, id, change, reason).await
+    let removal = body.parse::<RemovalInput>()?.validate()?;
+    decide(ports, id, change, Some(removal.explanation.clone()), Some(removal)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -306,22 +311,40 @@ async fn set_contract(
     let before = sellers.get(&id).await?.ok_or_else(|| Problem::not_found("seller"))?;
     let after = Seller { contract, updated_at: ports.clock.now(), ..before.clone() };
     if after.contract != before.contract {
-        sellers.replace(&before, &after).await?;
+        sellers.replace(&before, &after, vec![]).await?;
         tracing::info!(seller_id = %after.id, "seller contract changed");
     }
     Ok(Json(private(if after.contract == before.contract { &before } else { &after })))
 }
 
 /// Applies an admin decision and announces it on the seller-events queue, whose worker brings
-/// the seller's offers in line. Repeating a decision changes nothing on the seller and
+/// the seller's offers in line. A suspension or removal records the account's statement of
+/// reasons in the same write. Repeating a decision changes nothing on the seller and
 /// announces it again, so a retry finishes what a failed attempt began.
-async fn decide(ports: &Ports, id: &str, change: StatusChange, reason: Option<String>) -> Result<Json<PrivateSeller>> {
+async fn decide(
+    ports: &Ports,
+    id: &str,
+    change: StatusChange,
+    reason: Option<String>,
+    removal: Option<Removal>,
+) -> Result<Json<PrivateSeller>> {
     let sellers = Sellers::new(ports.table.as_ref());
     let before = sellers.get(id).await?.ok_or_else(|| Problem::not_found("seller"))?;
     let now = ports.clock.now();
-    let after = before.change_status(change, reason, now)?;
+    let mut after = before.change_status(change, reason, now)?;
     if after != before {
-        sellers.replace(&before, &after).await?;
+        after.status_ground = removal.as_ref().map(|r| r.reason);
+        let restriction = match after.status {
+            SellerStatus::Suspended => Some(Restriction::AccountSuspended),
+            SellerStatus::Removed => Some(Restriction::AccountTerminated),
+            _ => None,
+        };
+        let mut also = Vec::new();
+        if let (Some(restriction), Some(removal)) = (restriction, removal.as_ref()) {
+            let statement = Statement::of(Subject::Account { seller: &after }, restriction, removal, now);
+            also.push(Dsa::record(&StoredStatement { statement, seller_id: after.id.clone(), created_at: now })?);
+        }
+        sellers.replace(&before, &after, also).await?;
     }
     let event = SellerStatusChanged { seller_id: after.id.clone(), status: after.status };
     ports.queue.send(events::SELLER_EVENTS, &event.to_json(), Duration::ZERO, None).await?;

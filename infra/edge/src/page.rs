@@ -51,3 +51,37 @@ impl<T> Paged<T> {
         Self { items, next_cursor: next.map(|c| c.0) }
     }
 }
+
+/// A page of a list computed whole (a ranking): `items` from the cursor's position, and a
+/// cursor to the next position while one follows. The cursor is opaque like every other and
+/// belongs to `list` (a cursor of another list is refused).
+pub fn slice<T>(items: Vec<T>, page: &PageParams, list: &str) -> Result<Paged<T>, Problem> {
+    let start = match &page.cursor {
+        None => 0,
+        Some(cursor) => cursor.position(list).ok_or_else(|| Problem::from(ports::TableError::InvalidCursor))?,
+    };
+    let end = start.saturating_add(page.limit as usize).min(items.len());
+    let next = (end < items.len()).then(|| Cursor::at(end, list));
+    let items = items.into_iter().skip(start).take(end.saturating_sub(start)).collect();
+    Ok(Paged::new(items, next))
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::*;
+
+    #[test]
+    fn a_computed_list_pages_like_the_others() {
+        let page = |limit, cursor| PageParams { limit, cursor };
+        let first = slice((0..5).collect(), &page(2, None), "a").expect("a page");
+        assert_eq!(first.items, [0, 1]);
+        let next = Cursor(first.next_cursor.expect("more follow"));
+        let second = slice((0..5).collect(), &page(2, Some(next.clone())), "a").expect("a page");
+        assert_eq!(second.items, [2, 3]);
+        let cursor = Some(Cursor(second.next_cursor.expect("more")));
+        let last = slice((0..5).collect(), &page(2, cursor), "a").expect("a page");
+        assert_eq!((last.items, last.next_cursor), (vec![4], None));
+        assert!(slice((0..5).collect::<Vec<i32>>(), &page(2, Some(Cursor("forged".into()))), "a").is_err());
+        assert!(slice((0..5).collect::<Vec<i32>>(), &page(2, Some(next)), "b").is_err(), "another list's cursor");
+    }
+}

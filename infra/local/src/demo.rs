@@ -108,7 +108,7 @@ pub async fn seed(ports: &Ports) -> Result<(), TableError> {
         if let Some(existing) = Sellers::new(table).get(id).await? {
             // Written again as it is, so a data folder from an older version gains the
             // current index attributes (the list of all sellers).
-            Sellers::new(table).replace(&existing, &existing).await?;
+            Sellers::new(table).replace(&existing, &existing, vec![]).await?;
             continue;
         }
         let onboarded = Seller::onboard(id.into(), owner.into(), trader, now);
@@ -210,7 +210,8 @@ async fn seed_order(ports: &Ports) -> Result<(), TableError> {
     let Ok(paid) = order.pay(&intent, order.totals.total, now) else { return Ok(()) };
     // Announced as the webhook would, so settlement holds the seller's proceeds.
     let event = store::events::OrderEvent::new("order.paid", &order.id, None);
-    let ops = vec![Orders::clear_payment_due(&order), store::events::outbox::put(&event, now)];
+    let mut ops = vec![Orders::clear_payment_due(&order), store::events::outbox::put(&event, now)];
+    ops.extend(store::Dsa::sales(&paid, now));
     orders.transition(&order, &paid, ops).await?;
     store::events::outbox::flush(ports.queue.as_ref(), table, &event).await;
     Ok(())

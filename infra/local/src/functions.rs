@@ -131,6 +131,29 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             });
             Some(Hosted { worker: Some(worker), ..sweep })
         }
+        "DsaFunction" => http(dsa::router(ports.clone())),
+        "DsaMailFunction" => job(ports, |ports| async move {
+            dsa_mail::run(&ports).await.map(|m| {
+                format!(
+                    "mailed {} statements of reasons; told {} buyers by mail, {} on the product page",
+                    m.statements, m.buyers_mailed, m.buyers_shown
+                )
+            })
+        })
+        .map(|hosted| {
+            hosted.probed(ports, |ports| async move {
+                // Whatever waits is due now.
+                Ok(dsa_mail::waiting(&ports).await?.then_some(Timestamp::MIN))
+            })
+        }),
+        "SellerQualityFunction" => {
+            let window = seller_quality::window_days();
+            job(ports, move |ports| async move {
+                seller_quality::sweep(&ports, window)
+                    .await
+                    .map(|s| format!("{} seller-quality days left the window (it starts {})", s.expired, s.first_day))
+            })
+        }
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {

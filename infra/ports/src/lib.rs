@@ -3,6 +3,7 @@
 
 pub mod blobs;
 pub mod clock;
+pub mod config;
 pub mod item;
 pub mod mail;
 pub mod payments;

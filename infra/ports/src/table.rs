@@ -242,6 +242,25 @@ impl SortKey {
 pub struct Cursor(pub String);
 
 impl Cursor {
+    /// A cursor to a position in a list computed whole (a ranking) rather than queried;
+    /// `list` names the list, so a cursor of another list is refused like any foreign one.
+    pub fn at(position: usize, list: &str) -> Cursor {
+        Cursor(URL_SAFE_NO_PAD.encode(serde_json::json!({ "position": position, "list": list }).to_string()))
+    }
+
+    /// The position of a cursor [`Cursor::at`] made for `list` (a bounded one: lists computed
+    /// whole are short).
+    pub fn position(&self, list: &str) -> Option<usize> {
+        let bytes = URL_SAFE_NO_PAD.decode(self.0.as_bytes()).ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let object = json.as_object().filter(|o| o.len() == 2)?;
+        if object.get("list")?.as_str()? != list {
+            return None;
+        }
+        let at = usize::try_from(object.get("position")?.as_u64()?).ok()?;
+        (at <= 10_000).then_some(at)
+    }
+
     pub fn encode(key: &Item) -> Cursor {
         let json = serde_json::Value::Object(key.iter().map(|(k, v)| (k.clone(), to_json(v))).collect());
         Cursor(URL_SAFE_NO_PAD.encode(json.to_string()))

@@ -218,6 +218,58 @@ pub fn invitation_due(order_id: &str) -> Key {
 
 pub const INVITATIONS_DUE_PK: &str = "INVITATIONS#DUE";
 
+/// One day of a seller's processing-quality counts (R-RANK): kept while the day is inside the
+/// window, then taken off the running totals on the seller's `RATING` item and deleted.
+pub fn seller_quality_day(seller_id: &str, day: jiff::civil::Date) -> Key {
+    Key::new(format!("SELLER#{seller_id}"), format!("QUALITY#{day}"))
+}
+
+/// gsi2: every seller's quality days, oldest first, for the sweep that slides the window.
+pub const QUALITY_DAYS_PK: &str = "QUALITY#DAYS";
+
+/// An order line's help request of one reason, counted once in its seller's quality.
+pub fn help_counted(order_id: &str, offer_id: &str, reason: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("QUALITY#{offer_id}#{reason}"))
+}
+
+/// A statement of reasons (DSA Art. 17), under its `puid`.
+pub fn statement_of_reasons(puid: &str) -> Key {
+    Key::new(format!("SOR#{puid}"), "SOR")
+}
+
+/// gsi1: every statement of reasons, oldest first, to submit in batches.
+pub const STATEMENTS_PK: &str = "STATEMENTS";
+/// gsi2: statements not yet mailed to their seller.
+pub const STATEMENTS_UNMAILED_PK: &str = "STATEMENTS#UNMAILED";
+
+/// A paid order's line, under its offer: who bought it when, so the buyers of an offer removed
+/// as illegal can be told (DSA Art. 32). Kept seven months.
+pub fn sale(offer_id: &str, paid_at: Timestamp, order_id: &str) -> Key {
+    Key::new(format!("OFFER#{offer_id}"), format!("SALE#{}#{order_id}", sortable(paid_at)))
+}
+
+pub fn sales_prefix() -> &'static str {
+    "SALE#"
+}
+
+/// Present while the buyers of an offer removed as illegal are being told (gsi2).
+pub fn buyer_notices_due(offer_id: &str) -> Key {
+    Key::new(format!("OFFER#{offer_id}"), "BUYER_NOTICES")
+}
+
+pub const BUYER_NOTICES_DUE_PK: &str = "BUYER_NOTICES#DUE";
+
+/// A buyer's claim on the one notice about an offer removed as illegal.
+pub fn buyer_told(offer_id: &str, buyer: &str) -> Key {
+    Key::new(format!("OFFER#{offer_id}"), format!("TOLD#{buyer}"))
+}
+
+/// The notice a product page shows about one of its offers removed as illegal, for the buyers
+/// the platform cannot mail.
+pub fn product_notice(product_id: &str, offer_id: &str) -> Key {
+    Key::new(format!("PRODUCT#{product_id}"), format!("NOTICE#{offer_id}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

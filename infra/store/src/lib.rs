@@ -2,6 +2,7 @@
 //! key and access pattern lives here (and in `docs/data-model.md`); functions use these
 //! repositories, never raw keys.
 
+mod dsa;
 pub mod events;
 mod help;
 mod invitations;
@@ -10,18 +11,21 @@ mod ledger;
 mod offers;
 mod orders;
 mod products;
+mod quality;
 mod quotes;
 pub mod record;
 mod reviews;
 mod sellers;
 mod statements;
 
+pub use dsa::{BuyerNotices, Claimed, Dsa, Sale, StoredStatement};
 pub use help::HelpRequests;
 pub use invitations::{Claim, Invitations};
 pub use ledger::{Expect, FundsRead, Ledger, Posted};
 pub use offers::Offers;
 pub use orders::{Orders, Placed, awaiting_payment};
 pub use products::Products;
+pub use quality::{SellerQuality, Standing};
 pub use quotes::Quotes;
 pub use reviews::{PUBLICATION_QUEUE, ReviewSort, Reviews, Submitted};
 pub use sellers::{Onboarded, Sellers};

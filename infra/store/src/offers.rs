@@ -6,9 +6,10 @@ use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, T
 
 use crate::{keys, record};
 
-/// Offers per transaction when a seller's status change reaches all its offers (plus the
-/// check on the seller: DynamoDB takes 100 items).
-const CASCADE_CHUNK: u32 = 99;
+/// Offers per transaction when a seller's status change reaches all its offers: each may
+/// take its statement of reasons along, plus the check on the seller (DynamoDB takes 100
+/// items).
+const CASCADE_CHUNK: u32 = 49;
 /// Attempts at one chunk before giving up when offers keep changing underneath.
 const CASCADE_ATTEMPTS: usize = 3;
 
@@ -77,8 +78,22 @@ impl<'a> Offers<'a> {
     /// Replaces `before` with `after`, unless the offer or its seller changed in between
     /// (`TableError::TransactionCanceled`).
     pub async fn replace(&self, before: &Offer, after: &Offer, seller: &Seller) -> Result<(), TableError> {
+        self.replace_with(before, after, seller, Vec::new()).await
+    }
+
+    /// [`Offers::replace`], with `also` in the same transaction (after the offer and the
+    /// seller check: `failed` 0 is the offer, 1 the seller).
+    pub async fn replace_with(
+        &self,
+        before: &Offer,
+        after: &Offer,
+        seller: &Seller,
+        also: Vec<TxOp>,
+    ) -> Result<(), TableError> {
         let put = TxOp::Put { item: offer_item(after, seller.status)?, condition: Some(unchanged(before)?) };
-        self.table.transact(vec![put, seller_unchanged(seller)?]).await
+        let mut ops = vec![put, seller_unchanged(seller)?];
+        ops.extend(also);
+        self.table.transact(ops).await
     }
 
     /// A page of a product's listed offers in `currency`, cheapest first.
@@ -121,6 +136,10 @@ impl<'a> Offers<'a> {
     /// (R-REMOVE). Idempotent, so a retried status change finishes what a failed one began.
     /// Each chunk checks that the seller is still as read: if it changed, a newer status
     /// change is on its way and this one stops (`None`). Returns how many offers changed.
+    ///
+    /// An active offer hidden by a suspension or removed with its seller gets its statement
+    /// of reasons (DSA Art. 17) in the transaction that restricts it, so each restriction has
+    /// exactly one, whatever is retried.
     pub async fn follow_seller(&self, seller: &Seller, now: Timestamp) -> Result<Option<usize>, TableError> {
         let mut changed = 0;
         let mut cursor = None;
@@ -132,7 +151,9 @@ impl<'a> Offers<'a> {
                     .limit(CASCADE_CHUNK)
                     .cursor(cursor.clone());
                 let page = self.table.query(query).await?;
+                let products = self.products_of(&page.items).await?;
                 let mut ops = Vec::new();
+                let mut statements = Vec::new();
                 for stored in &page.items {
                     let offer: Offer = record::entity(stored)?;
                     let after = match seller.status {
@@ -141,6 +162,10 @@ impl<'a> Offers<'a> {
                     };
                     let after_item = offer_item(&after, seller.status)?;
                     if after != offer || !same_listing(stored, &after_item) {
+                        let product = products.iter().find(|p| p.id == offer.product_id);
+                        if let Some(statement) = restriction_statement(seller, &offer, stored, &after, product) {
+                            statements.push(crate::Dsa::record(&statement)?);
+                        }
                         // Only the status and listing attributes change, so stock taken or given
                         // back by orders meanwhile (atomic additions) is never overwritten.
                         ops.push(TxOp::Update {
@@ -156,6 +181,7 @@ impl<'a> Offers<'a> {
                 let count = ops.len();
                 let check = ops.len();
                 ops.push(seller_unchanged(seller)?);
+                ops.extend(statements);
                 match self.table.transact(ops).await {
                     Ok(()) => {
                         changed += count;
@@ -173,6 +199,43 @@ impl<'a> Offers<'a> {
             }
         }
     }
+}
+
+impl Offers<'_> {
+    /// The products of a page of offers, for their statements' facts.
+    async fn products_of(&self, items: &[Item]) -> Result<Vec<marketplace::catalog::Product>, TableError> {
+        let mut ids: Vec<&str> = items.iter().filter_map(|i| i.get("productId").and_then(Value::as_str)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let keys: Vec<_> = ids.iter().map(|id| keys::product(id)).collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.table.get_many(&keys).await?.iter().map(record::entity).collect()
+    }
+}
+
+/// The statement of an active offer's restriction by its seller's suspension or removal:
+/// hidden while it was listed, removed whatever its stock.
+fn restriction_statement(
+    seller: &Seller,
+    before: &Offer,
+    stored: &Item,
+    after: &Offer,
+    product: Option<&marketplace::catalog::Product>,
+) -> Option<crate::StoredStatement> {
+    use marketplace::dsa::{Removal, Restriction, Statement, Subject};
+    let restriction = match seller.status {
+        SellerStatus::Removed if before.status == marketplace::offer::OfferStatus::Active => Restriction::OfferRemoved,
+        SellerStatus::Suspended if stored.contains_key("gsi1pk") => Restriction::OfferDisabled,
+        _ => return None,
+    };
+    let removal = Removal {
+        reason: seller.status_ground.unwrap_or(RemovalReason::SellerTermsBreach),
+        explanation: seller.status_reason.clone().unwrap_or_default(),
+    };
+    let statement = Statement::of(Subject::Offer { offer: after, product }, restriction, &removal, seller.updated_at);
+    Some(crate::StoredStatement { statement, seller_id: seller.id.clone(), created_at: seller.updated_at })
 }
 
 /// The update that gives an offer the status and listing keys of `item`, its new form.

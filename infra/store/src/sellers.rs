@@ -51,6 +51,7 @@ impl<'a> Sellers<'a> {
         let ops = vec![
             TxOp::Put { item: seller_item(seller)?, condition: Some(Condition::NotExists) },
             TxOp::Put { item: owner, condition: Some(Condition::NotExists) },
+            crate::quality::status(&seller.id, seller.status),
         ];
         match self.table.transact(ops).await {
             Ok(()) => Ok(Onboarded::Created),
@@ -59,11 +60,17 @@ impl<'a> Sellers<'a> {
         }
     }
 
-    /// Replaces `before` with `after`, unless someone else changed the seller in between
-    /// (`TableError::ConditionFailed`).
-    pub async fn replace(&self, before: &Seller, after: &Seller) -> Result<(), TableError> {
+    /// Replaces `before` with `after`, with `also` in the same transaction, unless someone
+    /// else changed the seller in between (`TableError::TransactionCanceled` with 0 among the
+    /// failed). The status goes where the ranking reads it too.
+    pub async fn replace(&self, before: &Seller, after: &Seller, also: Vec<TxOp>) -> Result<(), TableError> {
         let unchanged = Condition::Equals("updatedAt".into(), record::attribute(before, "updatedAt")?);
-        self.table.put(seller_item(after)?, Some(unchanged)).await
+        let mut ops = vec![
+            TxOp::Put { item: seller_item(after)?, condition: Some(unchanged) },
+            crate::quality::status(&after.id, after.status),
+        ];
+        ops.extend(also);
+        self.table.transact(ops).await
     }
 
     /// A page of the sellers in `status`, newest first (by onboarding time).

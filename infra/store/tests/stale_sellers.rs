@@ -66,7 +66,7 @@ async fn an_offer_write_that_read_an_old_seller_fails() {
     let suspended = active
         .change_status(StatusChange::Suspend, Some("r".into()), "2026-01-01T00:00:00Z".parse().expect("time"))
         .expect("suspends");
-    Sellers::new(&table).replace(&active, &suspended).await.expect("suspended");
+    Sellers::new(&table).replace(&active, &suspended, vec![]).await.expect("suspended");
 
     // A change that read the seller while active would relist the offer: refused.
     let changed = Offer { stock: 2, updated_at: "2026-01-02T00:00:00Z".parse().expect("time"), ..offer("off_1") };

@@ -18,6 +18,7 @@
 //!   each group.
 //! - Ties: the lower price, then the offer id.
 
+pub mod published;
 pub mod quality;
 
 use std::cmp::Ordering;
@@ -60,6 +61,8 @@ pub struct RankingTerms {
     pub rate_prior_units: i64,
     /// A rate that costs a factor its whole weight; higher rates cost no more.
     pub rate_cap: Decimal,
+    /// The rolling window of the processing-quality rates and late deliveries, in days.
+    pub window_days: u32,
 }
 
 /// Points per parameter: what each is worth at most (the weights), or what one offer earned
@@ -106,6 +109,7 @@ impl Default for RankingTerms {
             rate_priors: quality::Rates { defective: d(2, 2), wrong_item: d(1, 2), cosmetic: d(1, 2), late: d(5, 2) },
             rate_prior_units: 20,
             rate_cap: d(20, 2),
+            window_days: 90,
         }
     }
 }
@@ -129,6 +133,9 @@ impl RankingTerms {
         }
         if !terms.rate_priors.all().iter().all(|r| (Decimal::ZERO..=Decimal::ONE).contains(r)) {
             return Err("rate priors are 0 to 1".into());
+        }
+        if !(7..=365).contains(&terms.window_days) {
+            return Err("windowDays is 7 to 365".into());
         }
         Ok(terms)
     }
