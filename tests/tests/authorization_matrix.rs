@@ -27,6 +27,7 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/sellers/{id}/reinstatement", "13333A", Some("{}")),
     ("POST", "/sellers/{id}/removal", "13333A", Some(r#"{"reason": "seller_terms_breach", "explanation": "audit"}"#)),
     ("GET", "/sellers/{id}/offers", "144A4A", None),
+    ("GET", "/sellers/{id}/quality", "144A4A", None),
     ("GET", "/sellers/{id}/help-requests", "144A4A", None),
     ("PUT", "/sellers/{id}/contract", "13333A", Some(r#"{"commissionRate": "0.08"}"#)),
     ("GET", "/sellers/{id}/balance", "144A4A", None),
@@ -46,6 +47,9 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("GET", "/offers/{id}", "AAAAAA", None),
     ("PATCH", "/offers/{id}", "133A43", Some(r#"{"stock": 3}"#)),
     ("DELETE", "/offers/{id}", "133A43", None),
+    ("POST", "/offers/{id}/removal", "13333A", Some(r#"{"reason": "not_repackaged", "explanation": "audit"}"#)),
+    ("GET", "/legal/ranking-parameters", "AAAAAA", None),
+    ("GET", "/dsa/statements", "13333A", None),
     (
         "POST",
         "/quotes",

@@ -52,6 +52,17 @@ pub async fn sweep(ports: &Ports, window_days: u32) -> Result<Swept, String> {
     Ok(Swept { first_day, expired })
 }
 
+/// When the next run finds a day to expire (`None`: no day is counted), for the local
+/// runner's probe: the oldest counted day leaves the window at the start of the day
+/// `window_days` after it.
+pub async fn next_due(ports: &Ports, window_days: u32) -> Result<Option<Timestamp>, String> {
+    let oldest = SellerQuality::new(ports.table.as_ref()).oldest_day().await.map_err(|e| e.to_string())?;
+    Ok(oldest.and_then(|day| {
+        let leaves = day.checked_add(jiff::Span::new().days(i64::from(window_days.max(1)))).ok()?;
+        Some(leaves.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok()?.timestamp())
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

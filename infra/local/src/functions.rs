@@ -153,6 +153,9 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
                     .await
                     .map(|s| format!("{} seller-quality days left the window (it starts {})", s.expired, s.first_day))
             })
+            .map(|hosted| {
+                hosted.probed(ports, move |ports| async move { seller_quality::next_due(&ports, window).await })
+            })
         }
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
