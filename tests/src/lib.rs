@@ -7,6 +7,7 @@
 pub mod counting;
 pub mod faults;
 pub mod openapi;
+pub mod transparency;
 
 /// Runs each case of a suite twice: on the embedded adapter (`embedded`) and on the AWS
 /// adapter (`aws`, an `Option` that is `None` without an emulator). Every case is an

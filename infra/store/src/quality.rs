@@ -137,13 +137,11 @@ impl<'a> SellerQuality<'a> {
         for bucket in &page.items {
             let Some(key) = Key::of(bucket) else { continue };
             let Some(seller) = bucket.get("sellerId").and_then(Value::as_str) else { continue };
+            // The counters the bucket holds (a day counts only what happened on it).
             let counted: Vec<(String, i64)> = NAMES
                 .iter()
                 .map(|n| format!("{PREFIX}{n}"))
-                .map(|n| {
-                    let v = number(bucket, &n);
-                    (n, v)
-                })
+                .filter_map(|n| bucket.get(&n).and_then(Value::as_n).map(|v| (n, v)))
                 .collect();
             let as_read = Condition::And(counted.iter().map(|(n, v)| Condition::equals(n, *v)).collect());
             let back = counted.iter().fold(Update::new(), |u, (n, v)| u.add(n, -v));

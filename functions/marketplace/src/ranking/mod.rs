@@ -156,7 +156,9 @@ pub struct Ranked {
 
 /// Points to two decimals, half away from zero, as they are shown.
 fn points(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    let mut points = value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    points.rescale(2);
+    points
 }
 
 /// A smoothed average rating, scaled to 0 (1 star) … 1 (5 stars).
