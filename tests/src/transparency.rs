@@ -28,7 +28,8 @@ const VISIBILITY: [&str; 7] = [
     "DECISION_VISIBILITY_CONTENT_LABELLED",
     "DECISION_VISIBILITY_OTHER",
 ];
-const MONETARY: [&str; 3] = ["DECISION_MONETARY_SUSPENSION", "DECISION_MONETARY_TERMINATION", "DECISION_MONETARY_OTHER"];
+const MONETARY: [&str; 3] =
+    ["DECISION_MONETARY_SUSPENSION", "DECISION_MONETARY_TERMINATION", "DECISION_MONETARY_OTHER"];
 const PROVISION: [&str; 4] = [
     "DECISION_PROVISION_PARTIAL_SUSPENSION",
     "DECISION_PROVISION_TOTAL_SUSPENSION",
@@ -84,13 +85,16 @@ pub fn violations(statement: &Value) -> Vec<String> {
         }
     }
     if let Some(keywords) = statement.get("category_specification") {
-        let ok = keywords.as_array().is_some_and(|a| a.iter().all(|k| k.as_str().is_some_and(|k| k.starts_with("KEYWORD_"))));
+        let ok = keywords
+            .as_array()
+            .is_some_and(|a| a.iter().all(|k| k.as_str().is_some_and(|k| k.starts_with("KEYWORD_"))));
         if !ok {
             fail("category_specification holds something that is not a keyword".into());
         }
     }
     let types = statement.get("content_type").and_then(Value::as_array);
-    if !types.is_some_and(|t| !t.is_empty() && t.iter().all(|c| c.as_str().is_some_and(|c| CONTENT_TYPES.contains(&c)))) {
+    if !types.is_some_and(|t| !t.is_empty() && t.iter().all(|c| c.as_str().is_some_and(|c| CONTENT_TYPES.contains(&c))))
+    {
         fail("content_type must be a non-empty array of known content types".into());
     }
     for (field, earliest) in [("content_date", "2000-01-01"), ("application_date", "2020-01-01")] {
@@ -105,7 +109,12 @@ pub fn violations(statement: &Value) -> Vec<String> {
             _ => fail(format!("{field} must be a YYYY-MM-DD date")),
         }
     }
-    for field in ["end_date_visibility_restriction", "end_date_monetary_restriction", "end_date_service_restriction", "end_date_account_restriction"] {
+    for field in [
+        "end_date_visibility_restriction",
+        "end_date_monetary_restriction",
+        "end_date_service_restriction",
+        "end_date_account_restriction",
+    ] {
         if let Some(value) = statement.get(field) {
             let latest: jiff::civil::Date = "2038-01-01".parse().expect("a date");
             if !value.as_str().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|d| d <= latest) {
@@ -152,16 +161,24 @@ pub fn violations(statement: &Value) -> Vec<String> {
         if values.is_empty() || !values.iter().all(|x| VISIBILITY.contains(x)) {
             fail("decision_visibility must be a non-empty array of known values".into());
         }
-        if values.contains(&"DECISION_VISIBILITY_OTHER") && !text(statement, "decision_visibility_other").is_some_and(|t| t.chars().count() <= 500) {
+        if values.contains(&"DECISION_VISIBILITY_OTHER")
+            && !text(statement, "decision_visibility_other").is_some_and(|t| t.chars().count() <= 500)
+        {
             fail("DECISION_VISIBILITY_OTHER needs decision_visibility_other (≤ 500)".into());
         }
     }
-    for (field, allowed) in [("decision_monetary", &MONETARY[..]), ("decision_provision", &PROVISION[..]), ("decision_account", &ACCOUNT[..])] {
+    for (field, allowed) in [
+        ("decision_monetary", &MONETARY[..]),
+        ("decision_provision", &PROVISION[..]),
+        ("decision_account", &ACCOUNT[..]),
+    ] {
         if statement.get(field).is_some() && !one_of(statement, field, allowed) {
             fail(format!("{field} is unknown"));
         }
     }
-    if text(statement, "decision_monetary") == Some("DECISION_MONETARY_OTHER") && statement.get("decision_monetary_other").is_none() {
+    if text(statement, "decision_monetary") == Some("DECISION_MONETARY_OTHER")
+        && statement.get("decision_monetary_other").is_none()
+    {
         fail("DECISION_MONETARY_OTHER needs decision_monetary_other".into());
     }
 
@@ -180,7 +197,9 @@ pub fn violations(statement: &Value) -> Vec<String> {
                     fail(format!("content incompatible with the terms needs {field} (≤ {max})"));
                 }
             }
-            if statement.get("incompatible_content_illegal").is_some() && !one_of(statement, "incompatible_content_illegal", &["Yes", "No"]) {
+            if statement.get("incompatible_content_illegal").is_some()
+                && !one_of(statement, "incompatible_content_illegal", &["Yes", "No"])
+            {
                 fail("incompatible_content_illegal is Yes or No".into());
             }
         }
@@ -188,7 +207,9 @@ pub fn violations(statement: &Value) -> Vec<String> {
     }
 
     // Optional fields, when present.
-    if statement.get("account_type").is_some() && !one_of(statement, "account_type", &["ACCOUNT_TYPE_BUSINESS", "ACCOUNT_TYPE_PRIVATE"]) {
+    if statement.get("account_type").is_some()
+        && !one_of(statement, "account_type", &["ACCOUNT_TYPE_BUSINESS", "ACCOUNT_TYPE_PRIVATE"])
+    {
         fail("account_type is unknown".into());
     }
     if let Some(scope) = statement.get("territorial_scope") {

@@ -23,7 +23,12 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("GET", "/sellers/{id}", "AAAAAA", None),
     ("GET", "/sellers/{id}/account", "144A4A", None),
     ("POST", "/sellers/{id}/verification", "13333A", Some(r#"{"decision": "approve"}"#)),
-    ("POST", "/sellers/{id}/suspension", "13333A", Some(r#"{"reason": "seller_terms_breach", "explanation": "audit"}"#)),
+    (
+        "POST",
+        "/sellers/{id}/suspension",
+        "13333A",
+        Some(r#"{"reason": "seller_terms_breach", "explanation": "audit"}"#),
+    ),
     ("POST", "/sellers/{id}/reinstatement", "13333A", Some("{}")),
     ("POST", "/sellers/{id}/removal", "13333A", Some(r#"{"reason": "seller_terms_breach", "explanation": "audit"}"#)),
     ("GET", "/sellers/{id}/offers", "144A4A", None),

@@ -265,7 +265,13 @@ async fn a_changed_offer_makes_the_quote_stale(app: &App) {
     // A suspended seller's offer cannot be ordered.
     let q = quote(app, &buyer, json!([{"offerId": MACBOOK_BERLIN, "quantity": 1}])).await;
     let quote_id = q.body["id"].as_str().expect("a quote id").to_owned();
-    app.call("POST", "/sellers/sel_demo_berlin/suspension", Some(&app.admin()), Some(json!({"reason": "seller_terms_breach", "explanation": "audit"}))).await;
+    app.call(
+        "POST",
+        "/sellers/sel_demo_berlin/suspension",
+        Some(&app.admin()),
+        Some(json!({"reason": "seller_terms_breach", "explanation": "audit"})),
+    )
+    .await;
     let refused = order(app, &buyer, &quote_id).await;
     assert_eq!((refused.status, refused.fields()), (409, vec!["lines[0].offerId".to_owned()]));
 }

@@ -121,3 +121,35 @@ async fn each_operation_stays_within_its_round_trips() {
         "settling is three reads (order, record, sellers) and one transaction per posting: {settlement:?}"
     );
 }
+
+#[tokio::test]
+async fn a_ranked_listing_costs_the_same_whatever_its_number_of_offers() {
+    let Some((app, counter)) = App::aws_counted().await else { return };
+    let product = app
+        .call(
+            "POST",
+            "/products",
+            Some(&app.admin()),
+            Some(json!({"brand": "Apple", "name": "iPhone 14", "category": "smartphones"})),
+        )
+        .await;
+    let product = id(&product);
+    let mut costs = Vec::new();
+    for batch in 0..3 {
+        for i in 0..20 {
+            let seller = if i % 2 == 0 { app.lyon() } else { app.berlin() };
+            let offer = json!({"productId": product, "grade": "good", "price": {"amount": format!("{}.00", 300 + batch * 20 + i), "currency": "EUR"},
+                               "shippingFee": {"amount": "0.00", "currency": "EUR"}, "stock": 1, "warrantyMonths": 12, "paymentMethods": ["card"]});
+            assert_eq!(app.call("POST", "/offers", Some(&seller), Some(offer)).await.status, 201);
+        }
+        counter.take();
+        let page = app.get(&format!("/products/{product}/offers?limit=100"), None).await;
+        assert_eq!(page.body["items"].as_array().map(Vec::len), Some(20 * (batch as usize + 1)), "{page:?}");
+        costs.push(counter.take());
+    }
+    println!("{}", row("offer listing, 60 offers ranked", &costs[2]));
+    for cost in &costs {
+        assert!(cost.round_trips() <= 2, "one query and one batched read of the sellers' standing: {cost:?}");
+    }
+    assert_eq!(costs[0].round_trips(), costs[2].round_trips(), "20 or 60 offers: the same round trips");
+}

@@ -105,7 +105,13 @@ async fn a_full_scenario_logs_no_personal_data() {
         &[("content-type", "application/json"), ("provider-signature", "t=1,v1=00")],
     )
     .await;
-    app.call("POST", "/sellers/sel_demo_berlin/suspension", Some(&app.admin()), Some(json!({"reason": "seller_terms_breach", "explanation": "audit"}))).await;
+    app.call(
+        "POST",
+        "/sellers/sel_demo_berlin/suspension",
+        Some(&app.admin()),
+        Some(json!({"reason": "seller_terms_breach", "explanation": "audit"})),
+    )
+    .await;
     app.settle().await;
     // A week later the buyer is invited to review, by e-mail.
     app.call("POST", "/_local/clock", None, Some(json!({"advance": "P8D"}))).await;

@@ -120,10 +120,23 @@ async fn admin_decisions(app: &App) {
     assert_eq!((no_reason.status, no_reason.fields()), (422, vec!["reason".to_owned()]));
     let unknown = app.call("POST", &path("verification"), Some(&app.admin()), Some(json!({"decision": "maybe"}))).await;
     assert_eq!((unknown.status, unknown.fields()), (422, vec!["decision".to_owned()]));
-    let early = app.call("POST", &path("suspension"), Some(&app.admin()), Some(json!({"reason": "seller_terms_breach", "explanation": "complaints"}))).await;
+    let early = app
+        .call(
+            "POST",
+            &path("suspension"),
+            Some(&app.admin()),
+            Some(json!({"reason": "seller_terms_breach", "explanation": "complaints"})),
+        )
+        .await;
     assert_eq!((early.status, early.code()), (409, "invalid_transition"));
-    let missing =
-        app.call("POST", "/sellers/sel_nobody/suspension", Some(&app.admin()), Some(json!({"reason": "seller_terms_breach", "explanation": "x"}))).await;
+    let missing = app
+        .call(
+            "POST",
+            "/sellers/sel_nobody/suspension",
+            Some(&app.admin()),
+            Some(json!({"reason": "seller_terms_breach", "explanation": "x"})),
+        )
+        .await;
     assert_eq!(missing.status, 404);
 
     let rejected = app
@@ -244,7 +257,12 @@ async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
     let admin = app.admin();
     assert_eq!(listing(app, IPHONE).await, ["off_demo_iphone_berlin", "off_demo_iphone_lyon"]);
     let suspended = app
-        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "seller_terms_breach", "explanation": "late deliveries"})))
+        .call(
+            "POST",
+            &format!("/sellers/{LYON}/suspension"),
+            Some(&admin),
+            Some(json!({"reason": "seller_terms_breach", "explanation": "late deliveries"})),
+        )
         .await;
     assert_eq!(suspended.body["status"], "suspended", "{suspended:?}");
     // Hidden at once, before the worker has run, and after it.
@@ -261,7 +279,12 @@ async fn suspension_hides_offers_and_reinstatement_restores_them(app: &App) {
 
     // Repeating the decision is harmless.
     let again = app
-        .call("POST", &format!("/sellers/{LYON}/suspension"), Some(&admin), Some(json!({"reason": "seller_terms_breach", "explanation": "late deliveries"})))
+        .call(
+            "POST",
+            &format!("/sellers/{LYON}/suspension"),
+            Some(&admin),
+            Some(json!({"reason": "seller_terms_breach", "explanation": "late deliveries"})),
+        )
         .await;
     assert_eq!(again.status, 200);
     let reinstated = app.call("POST", &format!("/sellers/{LYON}/reinstatement"), Some(&admin), Some(json!({}))).await;

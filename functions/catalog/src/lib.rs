@@ -280,7 +280,8 @@ async fn product_offers(
         .into_iter()
         .filter_map(|r| {
             let offer = listable.iter().find(|o| o.id == r.offer_id)?;
-            let ranking = RankingView { score: r.score, factors: r.factors, accepts_payment_method: r.accepts_payment_method };
+            let ranking =
+                RankingView { score: r.score, factors: r.factors, accepts_payment_method: r.accepts_payment_method };
             Some(OfferView { ranking: Some(ranking), ..OfferView::from(*offer) })
         })
         .collect();

@@ -193,9 +193,7 @@ async fn tell_buyers(ports: &Ports, due: &BuyerNotices, report: &mut Mailed) -> 
                 break;
             }
         }
-        let shown = async || {
-            dsa.show_on_product(&due.product_id, &due.offer_id, &body, now).await.map_err(text)
-        };
+        let shown = async || dsa.show_on_product(&due.product_id, &due.offer_id, &body, now).await.map_err(text);
         let Some(to) = to else {
             shown().await?;
             report.buyers_shown += 1;

@@ -20,7 +20,7 @@ use marketplace::{Money, Violations};
 use ports::{Ports, TableError, TxOp};
 use serde::Deserialize;
 use store::events::{OrderEvent, outbox};
-use store::{SellerQuality, HelpRequests, Invitations, Orders};
+use store::{HelpRequests, Invitations, Orders, SellerQuality};
 use views::OrderView;
 
 pub fn router(ports: Ports) -> Router {

@@ -20,9 +20,9 @@ use ports::Ports;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-use store::events::{self, SellerStatusChanged};
 use marketplace::dsa::removal::RemovalInput;
 use marketplace::dsa::{Removal, Restriction, Statement, Subject};
+use store::events::{self, SellerStatusChanged};
 use store::{Dsa, Onboarded, Sellers, StoredStatement};
 
 pub fn router(ports: Ports) -> Router {

@@ -100,7 +100,8 @@ impl<'a> Dsa<'a> {
 
     /// The write of a new statement, to go in the transaction of its restriction.
     pub fn record(stored: &StoredStatement) -> Result<TxOp, TableError> {
-        let mut item = record::item(stored, &keys::statement_of_reasons(&stored.statement.puid), "statement_of_reasons")?;
+        let mut item =
+            record::item(stored, &keys::statement_of_reasons(&stored.statement.puid), "statement_of_reasons")?;
         item.insert("gsi1pk".into(), Value::from(keys::STATEMENTS_PK));
         item.insert("gsi1sk".into(), Value::from(unmailed_sk(stored)));
         item.insert("gsi2pk".into(), Value::from(keys::STATEMENTS_UNMAILED_PK));
@@ -172,9 +173,7 @@ impl<'a> Dsa<'a> {
             TxOp::Delete { key: mail_key(puid), condition: Some(Condition::equals("claim", token)) },
             TxOp::Update {
                 key: keys::statement_of_reasons(puid),
-                update: Update::new()
-                    .set("gsi2pk", keys::STATEMENTS_UNMAILED_PK)
-                    .set("gsi2sk", unmailed_sk(stored)),
+                update: Update::new().set("gsi2pk", keys::STATEMENTS_UNMAILED_PK).set("gsi2sk", unmailed_sk(stored)),
                 condition: Some(Condition::Exists),
             },
         ];
@@ -257,7 +256,13 @@ impl<'a> Dsa<'a> {
         }
     }
 
-    pub async fn buyer_notice_sent(&self, offer_id: &str, buyer: &str, token: &str, now: Timestamp) -> Result<(), TableError> {
+    pub async fn buyer_notice_sent(
+        &self,
+        offer_id: &str,
+        buyer: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<(), TableError> {
         self.table.transact(vec![sent(&keys::buyer_told(offer_id, buyer), token, now)]).await
     }
 
@@ -267,7 +272,13 @@ impl<'a> Dsa<'a> {
     }
 
     /// Shows the notice on the product page, for buyers the platform cannot mail.
-    pub async fn show_on_product(&self, product_id: &str, offer_id: &str, text: &str, now: Timestamp) -> Result<(), TableError> {
+    pub async fn show_on_product(
+        &self,
+        product_id: &str,
+        offer_id: &str,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<(), TableError> {
         let mut item = keys::product_notice(product_id, offer_id).to_item();
         item.insert("kind".into(), Value::from("product_notice"));
         item.insert("offerId".into(), Value::from(offer_id));
@@ -278,7 +289,8 @@ impl<'a> Dsa<'a> {
 
     /// The notices a product page shows.
     pub async fn product_notices(&self, product_id: &str) -> Result<Vec<String>, TableError> {
-        let query = Query::new(Index::Table, format!("PRODUCT#{product_id}")).sort(SortKey::BeginsWith("NOTICE#".into()));
+        let query =
+            Query::new(Index::Table, format!("PRODUCT#{product_id}")).sort(SortKey::BeginsWith("NOTICE#".into()));
         let page = self.table.query(query).await?;
         Ok(page.items.iter().filter_map(|i| i.get("text").and_then(Value::as_str).map(str::to_owned)).collect())
     }

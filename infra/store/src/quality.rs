@@ -47,7 +47,10 @@ fn number(item: &Item, name: &str) -> i64 {
 }
 
 fn standing(item: &Item) -> Standing {
-    let status = item.get("sellerStatus").and_then(Value::as_str).and_then(|s| SellerStatus::ALL.into_iter().find(|x| x.as_str() == s));
+    let status = item
+        .get("sellerStatus")
+        .and_then(Value::as_str)
+        .and_then(|s| SellerStatus::ALL.into_iter().find(|x| x.as_str() == s));
     Standing {
         status,
         ratings: Ratings { count: number(item, "count"), sum: number(item, "sum") },

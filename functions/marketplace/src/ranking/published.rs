@@ -97,11 +97,7 @@ pub fn parameters(terms: &RankingTerms) -> Published {
                 w.cosmetic,
                 rate_text("buyers reported in a worse cosmetic condition than their grade", p.cosmetic),
             ),
-            parameter(
-                "late",
-                w.late,
-                rate_text("arrived after the latest delivery date promised at checkout", p.late),
-            ),
+            parameter("late", w.late, rate_text("arrived after the latest delivery date promised at checkout", p.late)),
         ],
         payment_method: "When a buyer names the payment method they intend to use, the offers that accept it \
                          come first, each group in the order of its points.",
