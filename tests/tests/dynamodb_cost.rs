@@ -72,9 +72,27 @@ async fn each_operation_stays_within_its_round_trips() {
     rows.push(row("seller acceptance", &acceptance));
 
     // Reviews: the buyer reviews the delivered line; the worker publishes it; anyone reads.
-    for (step, body) in [("shipment", Some(json!({"carrier": "DHL", "tracking": "1"}))), ("delivery", None)] {
-        app.call("POST", &format!("/orders/{}/{step}", id(&order)), Some(&app.lyon()), body).await;
-    }
+    let shipped = app
+        .call(
+            "POST",
+            &format!("/orders/{}/shipment", id(&order)),
+            Some(&app.lyon()),
+            Some(json!({"carrier": "DHL", "tracking": "1"})),
+        )
+        .await;
+    assert_eq!(shipped.status, 200);
+    counter.take();
+    let delivered = app.call("POST", &format!("/orders/{}/delivery", id(&order)), Some(&app.lyon()), None).await;
+    assert_eq!(delivered.status, 200);
+    let delivery = counter.take();
+    rows.push(row("delivery (counted in the seller's quality)", &delivery));
+    app.settle().await;
+    counter.take();
+    let help = json!({"offerId": "off_demo_iphone_lyon", "reason": "defective", "message": "No sound."});
+    let asked = app.call("POST", &format!("/orders/{}/help-requests", id(&order)), Some(&buyer), Some(help)).await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    let help_request = counter.take();
+    rows.push(row("help request (defective: counted once per line)", &help_request));
     app.settle().await;
     counter.take();
     let body = json!({"orderId": id(&order), "offerId": "off_demo_iphone_lyon", "rating": 4,
@@ -91,6 +109,14 @@ async fn each_operation_stays_within_its_round_trips() {
     let reviews_page = counter.take();
     rows.push(row("a product's reviews (a relevance page)", &reviews_page));
 
+    // The quality window slides: one day bucket of the seller leaves it.
+    app.runner.clock.set(app.runner.now().checked_add(jiff::SignedDuration::from_hours(24 * 91)).expect("a time"));
+    counter.take();
+    let swept = app.call("POST", "/_local/schedules/seller-quality/run", None, None).await;
+    assert_eq!(swept.status, 200, "{swept:?}");
+    let sweep = counter.take();
+    rows.push(row("seller-quality sweep (one day leaves the window)", &sweep));
+
     println!("| operation | round trips | requests | read units | write units |\n|---|---|---|---|---|");
     for row in &rows {
         println!("{row}");
@@ -103,7 +129,13 @@ async fn each_operation_stays_within_its_round_trips() {
         acceptance.round_trips() <= 3,
         "a transition is a read, a transaction and the outbox clear: {acceptance:?}"
     );
-    assert!(listing.round_trips() <= 3, "a listing is the product, a page and its sellers: {listing:?}");
+    assert!(listing.round_trips() <= 2, "a listing is a page and its sellers' standing: {listing:?}");
+    assert!(delivery.round_trips() <= 3, "the quality counts ride in the delivery's transaction: {delivery:?}");
+    assert!(
+        help_request.round_trips() <= 4,
+        "a help request reads the order and its claim, then one transaction: {help_request:?}"
+    );
+    assert!(sweep.round_trips() <= 3, "a sweep is one query and one transaction per day bucket: {sweep:?}");
     assert!(
         submission.round_trips() <= 3,
         "a review is the order, the product's category and one transaction: {submission:?}"

@@ -183,6 +183,42 @@ async fn removing_a_seller_hides_all_its_offers_at_once_and_explains_each(app: &
     assert!(to_seller.iter().all(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Statement of reasons"))));
 }
 
+async fn a_suspension_explains_the_account_and_each_hidden_offer_every_time(app: &App) {
+    let admin = app.admin();
+    let path = format!("/sellers/{SELLER_LYON}/suspension");
+    let suspend = || app.call("POST", &path, Some(&admin), Some(removal("seller_terms_breach")));
+    assert_eq!(suspend().await.status, 200);
+    app.settle().await;
+    let all = statements(app).await;
+    assert_eq!(all.len(), 3, "the account and its two listed offers: {all:#?}");
+    assert_eq!(about(&all, SELLER_LYON)[0]["decision_account"], "DECISION_ACCOUNT_SUSPENDED");
+    for offer in [IPHONE_LYON, "off_demo_ipad_lyon"] {
+        assert_eq!(
+            about(&all, offer)[0]["decision_visibility"],
+            json!(["DECISION_VISIBILITY_CONTENT_DISABLED"]),
+            "{offer}"
+        );
+    }
+    // Suspending again changes nothing and explains nothing more.
+    assert_eq!(suspend().await.status, 200);
+    app.settle().await;
+    assert_eq!(statements(app).await.len(), 3);
+    // Reinstated, then suspended anew: a new decision, new statements.
+    let back = app.call("POST", &format!("/sellers/{SELLER_LYON}/reinstatement"), Some(&admin), None).await;
+    assert_eq!(back.status, 200, "{back:?}");
+    app.settle().await;
+    assert_eq!(statements(app).await.len(), 3, "a reinstatement restricts nothing");
+    app.runner.clock.advance(jiff::SignedDuration::from_secs(60));
+    assert_eq!(suspend().await.status, 200);
+    app.settle().await;
+    let all = statements(app).await;
+    assert_eq!(all.len(), 6, "{all:#?}");
+    let mut puids: Vec<&str> = all.iter().filter_map(|s| s["puid"].as_str()).collect();
+    puids.sort_unstable();
+    puids.dedup();
+    assert_eq!(puids.len(), 6, "every puid is unique");
+}
+
 async fn buyers_of_an_illegal_product_are_told_once(app: &App) {
     let with_email =
         |name: &str| app.token_with_email("buyer", &format!("art32-{name}"), &format!("{name}@example.test"));
@@ -243,6 +279,7 @@ acceptance::on_both_adapters!(
     cases: [
         removing_an_offer_is_for_admins_explained_and_final,
         removing_a_seller_hides_all_its_offers_at_once_and_explains_each,
+        a_suspension_explains_the_account_and_each_hidden_offer_every_time,
         buyers_of_an_illegal_product_are_told_once
     ]
 );
