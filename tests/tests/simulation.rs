@@ -8,7 +8,7 @@
 //! names its seed and the steps that led there; `make sim SEED=…` replays one seed and
 //! `SEEDS=…` runs more (`make test` runs a bounded number).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use acceptance::App;
@@ -378,6 +378,45 @@ impl World {
         (paid.status == OrderStatus::Paid).then_some(paid)
     }
 
+    /// Every statement of reasons the suspensions produced follows the Transparency Database's
+    /// rules, its puid is unique, and each hidden offer's statement belongs to an account
+    /// decision of the same moment: no cascade explains a decision that was not taken.
+    async fn check_statements(&self) -> Result<(), String> {
+        let table = self.faulty.inner();
+        let dsa = store::Dsa::new(table.as_ref());
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = dsa.statements(100, cursor).await.map_err(|e| e.to_string())?;
+            all.extend(page);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut puids = BTreeSet::new();
+        let mut accounts = BTreeSet::new();
+        for stored in &all {
+            let json = serde_json::to_value(&stored.statement).map_err(|e| e.to_string())?;
+            let wrong = acceptance::transparency::violations(&json);
+            if !wrong.is_empty() {
+                return Err(format!("statement {}: {wrong:?}", stored.statement.puid));
+            }
+            if !puids.insert(stored.statement.puid.clone()) {
+                return Err(format!("puid {} twice", stored.statement.puid));
+            }
+            if stored.statement.decision_account.is_some() {
+                accounts.insert((stored.seller_id.clone(), stored.created_at));
+            }
+        }
+        for stored in all.iter().filter(|s| s.statement.decision_account.is_none()) {
+            if !accounts.contains(&(stored.seller_id.clone(), stored.created_at)) {
+                return Err(format!("{} explains an offer's restriction without its account's", stored.statement.puid));
+            }
+        }
+        Ok(())
+    }
+
     /// Every product's rating equals its published reviews, and each of its lists holds
     /// exactly those reviews, as published: nothing counted twice or left behind.
     async fn check_reviews(&self) -> Result<(), String> {
@@ -491,6 +530,7 @@ impl World {
         }
         self.check_ledger().await?;
         self.check_reviews().await?;
+        self.check_statements().await?;
         for (offer_id, initial) in &self.initial_stock {
             let offer = store::Offers::new(table.as_ref())
                 .get(offer_id)
