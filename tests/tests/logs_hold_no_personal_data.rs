@@ -1,6 +1,7 @@
 //! The logs of a full scenario — onboarding with trader data, offers, a quote, an order by a
 //! buyer whose token carries an e-mail address, its payment, the seller's side, a refund, a
-//! help request, bad requests, the invitation to review sent a week later — hold no e-mail
+//! help request, bad requests, a suspension, a removal as illegal with its mails to the seller
+//! and the buyer, the invitation to review sent a week later — hold no e-mail
 //! address, phone number or IBAN, while they do record the requests.
 
 use std::io::Write;
@@ -113,10 +114,20 @@ async fn a_full_scenario_logs_no_personal_data() {
     )
     .await;
     app.settle().await;
+    // The offer is removed as illegal: its seller gets the statement, the buyer the notice.
+    app.call(
+        "POST",
+        "/offers/off_demo_iphone_lyon/removal",
+        Some(&app.admin()),
+        Some(json!({"reason": "prohibited_trade", "explanation": "Sold with a counterfeit charger."})),
+    )
+    .await;
     // A week later the buyer is invited to review, by e-mail.
     app.call("POST", "/_local/clock", None, Some(json!({"advance": "P8D"}))).await;
     let outbox = app.get("/_local/outbox", None).await;
     assert!(outbox.text.contains("buyer.one@home.example"), "the invitation was sent: {outbox:?}");
+    assert!(outbox.text.contains("is illegal"), "the buyer was told of the removal: {outbox:?}");
+    assert!(outbox.text.contains("Statement of reasons"), "the seller got its statement: {outbox:?}");
 
     let logs = String::from_utf8(captured.0.lock().unwrap_or_else(|p| p.into_inner()).clone()).expect("UTF-8 logs");
     let lines: Vec<&str> = logs.lines().collect();
