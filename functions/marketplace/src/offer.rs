@@ -339,8 +339,13 @@ fn payment_methods(v: &mut Violations, values: &[String]) -> Option<Vec<PaymentM
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A valid offer of `sel_1`, created at the epoch.
+    pub(crate) fn offer() -> Offer {
+        validate(new_offer()).expect("a valid offer")
+    }
 
     fn eur(amount: &str) -> MoneyInput {
         MoneyInput { amount: amount.into(), currency: "EUR".into() }

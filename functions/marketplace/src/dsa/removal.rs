@@ -64,8 +64,9 @@ pub enum Ground {
 }
 
 /// What a removal ground is in the Transparency Database's terms: the ground, the category
-/// and a keyword.
-pub fn classify(reason: RemovalReason) -> (Ground, &'static str, &'static str) {
+/// and the keyword that specifies it (none for the terms' own grounds: `KEYWORD_OTHER` would
+/// call for a free-text specification that says no more than the ground).
+pub fn classify(reason: RemovalReason) -> (Ground, &'static str, Option<&'static str>) {
     use RemovalReason::*;
     match reason {
         IllegalContent => (
@@ -74,14 +75,14 @@ pub fn classify(reason: RemovalReason) -> (Ground, &'static str, &'static str) {
                                protection and product compliance",
             },
             "STATEMENT_CATEGORY_CONSUMER_INFORMATION",
-            "KEYWORD_VIOLATION_EU_LAW",
+            Some("KEYWORD_VIOLATION_EU_LAW"),
         ),
         ProhibitedTrade => (
             Ground::Illegal {
                 legal_ground: "Trade in the product is prohibited or unlawful under Union or national law",
             },
             "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
-            "KEYWORD_PROHIBITED_PRODUCTS",
+            Some("KEYWORD_PROHIBITED_PRODUCTS"),
         ),
         HealthSafetyEnvironment => (
             Ground::Illegal {
@@ -89,25 +90,25 @@ pub fn classify(reason: RemovalReason) -> (Ground, &'static str, &'static str) {
                                general product safety)",
             },
             "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
-            "KEYWORD_UNSAFE_PRODUCTS",
+            Some("KEYWORD_UNSAFE_PRODUCTS"),
         ),
         SellerTermsBreach => (
             Ground::Incompatible { terms_ground: "Seller terms and quality charter" },
             "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
-            "KEYWORD_OTHER",
+            None,
         ),
         NotRepackaged => (
             Ground::Incompatible {
                 terms_ground: "Quality charter: refurbished products are shipped repackaged, cleaned and complete",
             },
             "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
-            "KEYWORD_OTHER",
+            None,
         ),
         // A removed seller's offers carry the seller's own ground; on its own this is the terms.
         SellerRemoved => (
             Ground::Incompatible { terms_ground: "Seller terms: the seller's account was terminated" },
             "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
-            "KEYWORD_OTHER",
+            None,
         ),
     }
 }

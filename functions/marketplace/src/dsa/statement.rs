@@ -57,6 +57,7 @@ pub struct Statement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incompatible_content_explanation: Option<String>,
     pub category: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category_specification: Vec<String>,
     pub content_type: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,7 +159,7 @@ impl Statement {
             incompatible_content_ground: None,
             incompatible_content_explanation: None,
             category: category.into(),
-            category_specification: vec![keyword.into()],
+            category_specification: keyword.into_iter().map(str::to_owned).collect(),
             content_type: vec!["CONTENT_TYPE_PRODUCT".into()],
             content_id,
             content_date,
@@ -186,6 +187,13 @@ impl Statement {
     }
 }
 
+impl Statement {
+    #[cfg(test)]
+    fn illegal_content_ground_absent(&self) -> bool {
+        self.illegal_content_legal_ground.is_none() && self.illegal_content_explanation.is_none()
+    }
+}
+
 fn grade_name(offer: &Offer) -> String {
     serde_json::to_value(offer.grade).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
@@ -193,6 +201,52 @@ fn grade_name(offer: &Offer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seller::{Seller, StatusChange};
+
+    fn seller() -> Seller {
+        let trader = crate::seller::tests::application().validate().expect("valid");
+        Seller::onboard("sel_1".into(), "owner".into(), trader, Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn each_restriction_says_what_it_did_on_which_ground_and_names_no_one() {
+        let at: Timestamp = "2026-11-20T10:00:00Z".parse().expect("time");
+        let offer = crate::offer::tests::offer();
+        let seller = seller().change_status(StatusChange::Approve, None, at).expect("approved");
+        let explanation = "Counterfeit charger in the box, photographed on receipt.";
+        for reason in RemovalReason::GROUNDS {
+            let removal = Removal { reason, explanation: explanation.into() };
+            for (subject, restriction) in [
+                (Subject::Offer { offer: &offer, product: None }, Restriction::OfferRemoved),
+                (Subject::Offer { offer: &offer, product: None }, Restriction::OfferDisabled),
+                (Subject::Account { seller: &seller }, Restriction::AccountSuspended),
+                (Subject::Account { seller: &seller }, Restriction::AccountTerminated),
+            ] {
+                let s = Statement::of(subject, restriction, &removal, at);
+                let offer_decision = matches!(restriction, Restriction::OfferRemoved | Restriction::OfferDisabled);
+                assert_eq!(s.decision_visibility.is_some(), offer_decision, "{restriction:?}");
+                assert_eq!(s.decision_account.is_some(), !offer_decision, "{restriction:?}");
+                if reason.is_illegality() {
+                    assert_eq!(s.decision_ground, "DECISION_GROUND_ILLEGAL_CONTENT");
+                    assert!(s.illegal_content_legal_ground.is_some() && s.incompatible_content_ground.is_none());
+                    assert_eq!(s.illegal_content_explanation.as_deref(), Some(explanation));
+                } else {
+                    assert_eq!(s.decision_ground, "DECISION_GROUND_INCOMPATIBLE_CONTENT");
+                    assert!(s.incompatible_content_ground.is_some() && s.illegal_content_ground_absent());
+                }
+                assert_eq!(
+                    (s.source_type.as_str(), s.automated_decision.as_str()),
+                    ("SOURCE_VOLUNTARY", "AUTOMATED_DECISION_NOT_AUTOMATED")
+                );
+                assert_eq!(s.application_date, "2026-11-20".parse::<Date>().expect("date"));
+                let json = serde_json::to_string(&s).expect("json");
+                let t = &seller.trader;
+                for personal in [&t.email, &t.phone, &t.payment_account.iban, &t.legal_name] {
+                    assert!(!json.contains(personal.as_str()), "{personal} in {json}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn puids_are_well_formed_and_name_their_decision() {
