@@ -117,7 +117,7 @@ pub fn violations(statement: &Value) -> Vec<String> {
     ] {
         if let Some(value) = statement.get(field) {
             let latest: jiff::civil::Date = "2038-01-01".parse().expect("a date");
-            if !value.as_str().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|d| d <= latest) {
+            if value.as_str().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_none_or(|d| d > latest) {
                 fail(format!("{field} must be a date no later than 2038-01-01"));
             }
         }
@@ -162,7 +162,7 @@ pub fn violations(statement: &Value) -> Vec<String> {
             fail("decision_visibility must be a non-empty array of known values".into());
         }
         if values.contains(&"DECISION_VISIBILITY_OTHER")
-            && !text(statement, "decision_visibility_other").is_some_and(|t| t.chars().count() <= 500)
+            && text(statement, "decision_visibility_other").is_none_or(|t| t.chars().count() > 500)
         {
             fail("DECISION_VISIBILITY_OTHER needs decision_visibility_other (≤ 500)".into());
         }
@@ -186,14 +186,14 @@ pub fn violations(statement: &Value) -> Vec<String> {
     match text(statement, "decision_ground") {
         Some("DECISION_GROUND_ILLEGAL_CONTENT") => {
             for (field, max) in [("illegal_content_legal_ground", 500), ("illegal_content_explanation", 2000)] {
-                if !text(statement, field).is_some_and(|t| !t.trim().is_empty()) || !max_len(statement, field, max) {
+                if text(statement, field).is_none_or(|t| t.trim().is_empty()) || !max_len(statement, field, max) {
                     fail(format!("illegal content needs {field} (≤ {max})"));
                 }
             }
         }
         Some("DECISION_GROUND_INCOMPATIBLE_CONTENT") => {
             for (field, max) in [("incompatible_content_ground", 500), ("incompatible_content_explanation", 2000)] {
-                if !text(statement, field).is_some_and(|t| !t.trim().is_empty()) || !max_len(statement, field, max) {
+                if text(statement, field).is_none_or(|t| t.trim().is_empty()) || !max_len(statement, field, max) {
                     fail(format!("content incompatible with the terms needs {field} (≤ {max})"));
                 }
             }
