@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod checkout;
+pub mod disputes;
 pub mod dsa;
 pub mod error;
 pub mod funds;
