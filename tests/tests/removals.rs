@@ -125,7 +125,7 @@ async fn removing_an_offer_is_for_admins_explained_and_final(app: &App) {
     assert_eq!(statement["source_type"], "SOURCE_VOLUNTARY");
     assert!(statement.get("decision_account").is_none(), "an offer, not an account");
     advance(app, "PT10M").await;
-    let run = app.call("POST", "/_local/schedules/dsa-mail/run", None, None).await;
+    let run = app.call("POST", "/_local/schedules/notifications/run", None, None).await;
     assert_eq!(run.status, 200, "{run:?}");
     let seller = app.get(&format!("/sellers/{SELLER_BERLIN}"), None).await;
     let to = seller.body["email"].as_str().expect("the trader's e-mail").to_owned();
@@ -174,7 +174,7 @@ async fn removing_a_seller_hides_all_its_offers_at_once_and_explains_each(app: &
     }
     // Each is mailed to the seller once, however often the job runs.
     advance(app, "PT10M").await;
-    app.call("POST", "/_local/schedules/dsa-mail/run", None, None).await;
+    app.call("POST", "/_local/schedules/notifications/run", None, None).await;
     let account = app.get(&format!("/sellers/{SELLER_BERLIN}/account"), Some(&admin)).await;
     let to = account.body["email"].as_str().expect("the trader's e-mail").to_owned();
     let mails = outbox(app).await;
@@ -242,7 +242,7 @@ async fn buyers_of_an_illegal_product_are_told_once(app: &App) {
     assert_eq!(app.call("POST", &path, Some(&admin), Some(removal("health_safety_environment"))).await.status, 409);
     advance(app, "PT10M").await;
     for _ in 0..2 {
-        let run = app.call("POST", "/_local/schedules/dsa-mail/run", None, None).await;
+        let run = app.call("POST", "/_local/schedules/notifications/run", None, None).await;
         assert_eq!(run.status, 200, "{run:?}");
     }
     let mails = outbox(app).await;

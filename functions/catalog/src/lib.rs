@@ -356,7 +356,8 @@ async fn remove_offer(
     let subject = Subject::Offer { offer: &after, product: product.as_ref() };
     let statement = Statement::of(subject, Restriction::OfferRemoved, &removal, now);
     let puid = statement.puid.clone();
-    let mut also = vec![Dsa::record(&StoredStatement { statement, seller_id: seller.id.clone(), created_at: now })?];
+    let stored = StoredStatement { statement, seller_id: seller.id.clone(), created_at: now };
+    let mut also = Dsa::record(&stored, &seller.trader.email)?;
     if removal.reason.is_illegality() {
         also.push(Dsa::notify_buyers(&BuyerNotices {
             offer_id: offer.id.clone(),

@@ -342,7 +342,8 @@ async fn decide(
         let mut also = Vec::new();
         if let (Some(restriction), Some(removal)) = (restriction, removal.as_ref()) {
             let statement = Statement::of(Subject::Account { seller: &after }, restriction, removal, now);
-            also.push(Dsa::record(&StoredStatement { statement, seller_id: after.id.clone(), created_at: now })?);
+            let stored = StoredStatement { statement, seller_id: after.id.clone(), created_at: now };
+            also.extend(Dsa::record(&stored, &after.trader.email)?);
         }
         sellers.replace(&before, &after, also).await?;
     }

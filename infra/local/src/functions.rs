@@ -132,18 +132,15 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             Some(Hosted { worker: Some(worker), ..sweep })
         }
         "DsaFunction" => http(dsa::router(ports.clone())),
-        "DsaMailFunction" => job(ports, |ports| async move {
-            dsa_mail::run(&ports).await.map(|m| {
-                format!(
-                    "mailed {} statements of reasons; told {} buyers by mail, {} on the product page",
-                    m.statements, m.buyers_mailed, m.buyers_shown
-                )
-            })
+        "NotificationsFunction" => job(ports, |ports| async move {
+            notifications::run(&ports)
+                .await
+                .map(|m| format!("sent {} mails; told {} buyers on the product page", m.sent, m.buyers_shown))
         })
         .map(|hosted| {
             hosted.probed(ports, |ports| async move {
                 // Whatever waits is due now.
-                Ok(dsa_mail::waiting(&ports).await?.then_some(Timestamp::MIN))
+                Ok(notifications::waiting(&ports).await?.then_some(Timestamp::MIN))
             })
         }),
         "SellerQualityFunction" => {

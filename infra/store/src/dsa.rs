@@ -4,20 +4,18 @@
 //! - A statement is written in the transaction of the restriction it explains (the offer's
 //!   removal, the seller's status change, each chunk of the cascade to its offers), so there
 //!   is exactly one per restricted item. Its `puid` names the decision and the item.
-//! - Statements wait on gsi2 `STATEMENTS#UNMAILED` until their mail is claimed; gsi1
-//!   `STATEMENTS` lists them all, oldest first, for submission in batches.
+//! - Its mail to the seller is queued in the same transaction (`Mails`); gsi1 `STATEMENTS`
+//!   lists the statements, oldest first, for submission in batches.
 //! - A paid order leaves a `SALE` under each of its offers (kept seven months); the removal of
 //!   an offer as illegal lists it on gsi2 `BUYER_NOTICES#DUE` in the same transaction. The
-//!   mail job tells each buyer once: a claim per offer and buyer, written before the mail.
-//! - Every mail is claimed (`attribute_not_exists`) before it is sent and released only when
-//!   the mail service says it was not sent, so a retry never mails twice; a crash between the
-//!   claim and the send loses that mail rather than risking a second.
+//!   `notifications` job queues one mail per offer and buyer, under an id naming both, so a
+//!   buyer is told once however often it runs.
 
 use jiff::{SignedDuration, Timestamp};
 use marketplace::dsa::Statement;
 use marketplace::offer::RemovalReason;
 use marketplace::order::Order;
-use ports::{Condition, Cursor, Index, Item, Key, Query, SortKey, Table, TableError, TxOp, Update, Value};
+use ports::{Condition, Cursor, Index, Query, SortKey, Table, TableError, TxOp, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::{keys, record};
@@ -35,42 +33,8 @@ pub struct StoredStatement {
     pub created_at: Timestamp,
 }
 
-/// The outcome of claiming a mail.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Claimed {
-    /// Ours: send it, then mark it sent (or release it).
-    Taken,
-    /// Claimed before.
-    Before,
-}
-
-fn claim_item(key: &Key, token: &str, now: Timestamp) -> Item {
-    let mut item = key.to_item();
-    item.insert("kind".into(), Value::from("mail_claim"));
-    item.insert("state".into(), Value::from("claimed"));
-    item.insert("claim".into(), Value::from(token));
-    item.insert("claimedAt".into(), record::timestamp(now));
-    item
-}
-
-fn sent(key: &Key, token: &str, now: Timestamp) -> TxOp {
-    TxOp::Update {
-        key: key.clone(),
-        update: Update::new().set("state", "sent").set("sentAt", record::timestamp(now)),
-        condition: Some(Condition::equals("claim", token)),
-    }
-}
-
 pub struct Dsa<'a> {
     table: &'a dyn Table,
-}
-
-fn mail_key(puid: &str) -> Key {
-    Key::new(keys::statement_of_reasons(puid).pk, "MAIL")
-}
-
-fn unmailed_sk(stored: &StoredStatement) -> String {
-    format!("{}#{}", keys::sortable(stored.created_at), stored.statement.puid)
 }
 
 /// An offer removed as illegal whose buyers are being told.
@@ -98,15 +62,19 @@ impl<'a> Dsa<'a> {
         Self { table }
     }
 
-    /// The write of a new statement, to go in the transaction of its restriction.
-    pub fn record(stored: &StoredStatement) -> Result<TxOp, TableError> {
-        let mut item =
-            record::item(stored, &keys::statement_of_reasons(&stored.statement.puid), "statement_of_reasons")?;
+    /// The writes of a new statement, to go in the transaction of its restriction: the
+    /// statement, and its mail to the seller at `seller_email`.
+    pub fn record(stored: &StoredStatement, seller_email: &str) -> Result<Vec<TxOp>, TableError> {
+        let puid = &stored.statement.puid;
+        let mut item = record::item(stored, &keys::statement_of_reasons(puid), "statement_of_reasons")?;
         item.insert("gsi1pk".into(), Value::from(keys::STATEMENTS_PK));
-        item.insert("gsi1sk".into(), Value::from(unmailed_sk(stored)));
-        item.insert("gsi2pk".into(), Value::from(keys::STATEMENTS_UNMAILED_PK));
-        item.insert("gsi2sk".into(), Value::from(unmailed_sk(stored)));
-        Ok(TxOp::Put { item, condition: Some(Condition::NotExists) })
+        item.insert("gsi1sk".into(), Value::from(format!("{}#{puid}", keys::sortable(stored.created_at))));
+        let (subject, body) = marketplace::dsa::mail::statement_mail(&stored.statement);
+        let mail = ports::Mail { to: seller_email.to_owned(), subject, body };
+        Ok(vec![
+            TxOp::Put { item, condition: Some(Condition::NotExists) },
+            crate::Mails::queue(&format!("sor-{puid}"), &mail, stored.created_at),
+        ])
     }
 
     pub async fn statement(&self, puid: &str) -> Result<Option<StoredStatement>, TableError> {
@@ -120,64 +88,6 @@ impl<'a> Dsa<'a> {
         cursor: Option<Cursor>,
     ) -> Result<(Vec<StoredStatement>, Option<Cursor>), TableError> {
         record::page(self.table.query(Query::new(Index::Gsi1, keys::STATEMENTS_PK).limit(limit).cursor(cursor)).await?)
-    }
-
-    /// Statements whose mail was not claimed yet, oldest first.
-    pub async fn unmailed(&self, limit: u32) -> Result<Vec<StoredStatement>, TableError> {
-        let page = self.table.query(Query::new(Index::Gsi2, keys::STATEMENTS_UNMAILED_PK).limit(limit)).await?;
-        Ok(record::page(page)?.0)
-    }
-
-    /// Whether a statement waits for its mail (the local runner's probe).
-    pub async fn any_unmailed(&self) -> Result<bool, TableError> {
-        Ok(record::earliest_due(self.table, keys::STATEMENTS_UNMAILED_PK).await?.is_some())
-    }
-
-    /// Claims the mail of a statement under `token` and takes it off the unmailed list.
-    pub async fn claim_statement_mail(
-        &self,
-        stored: &StoredStatement,
-        token: &str,
-        now: Timestamp,
-    ) -> Result<Claimed, TableError> {
-        let puid = &stored.statement.puid;
-        let ops = vec![
-            TxOp::Put { item: claim_item(&mail_key(puid), token, now), condition: Some(Condition::NotExists) },
-            TxOp::Update {
-                key: keys::statement_of_reasons(puid),
-                update: Update::new().remove("gsi2pk").remove("gsi2sk"),
-                condition: Some(Condition::Exists),
-            },
-        ];
-        match self.table.transact(ops).await {
-            Ok(()) => Ok(Claimed::Taken),
-            Err(TableError::TransactionCanceled { failed }) if failed.contains(&0) => {
-                // Claimed by an earlier run that did not take it off the list: do it now.
-                let update = Update::new().remove("gsi2pk").remove("gsi2sk");
-                self.table.update(&keys::statement_of_reasons(puid), update, None).await?;
-                Ok(Claimed::Before)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    pub async fn statement_mailed(&self, puid: &str, token: &str, now: Timestamp) -> Result<(), TableError> {
-        self.table.transact(vec![sent(&mail_key(puid), token, now)]).await
-    }
-
-    /// Gives up the claim (the mail was certainly not sent) and puts the statement back on
-    /// the unmailed list.
-    pub async fn release_statement_mail(&self, stored: &StoredStatement, token: &str) -> Result<(), TableError> {
-        let puid = &stored.statement.puid;
-        let ops = vec![
-            TxOp::Delete { key: mail_key(puid), condition: Some(Condition::equals("claim", token)) },
-            TxOp::Update {
-                key: keys::statement_of_reasons(puid),
-                update: Update::new().set("gsi2pk", keys::STATEMENTS_UNMAILED_PK).set("gsi2sk", unmailed_sk(stored)),
-                condition: Some(Condition::Exists),
-            },
-        ];
-        self.table.transact(ops).await
     }
 
     /// The writes that record a paid order's sales under each of its offers.
@@ -238,37 +148,6 @@ impl<'a> Dsa<'a> {
     /// Every buyer of the offer was told (or shown the notice): off the list.
     pub async fn buyers_told(&self, offer_id: &str) -> Result<(), TableError> {
         self.table.delete(&keys::buyer_notices_due(offer_id), None).await
-    }
-
-    /// Claims the one notice of `buyer` about `offer_id`.
-    pub async fn claim_buyer_notice(
-        &self,
-        offer_id: &str,
-        buyer: &str,
-        token: &str,
-        now: Timestamp,
-    ) -> Result<Claimed, TableError> {
-        let item = claim_item(&keys::buyer_told(offer_id, buyer), token, now);
-        match self.table.put(item, Some(Condition::NotExists)).await {
-            Ok(()) => Ok(Claimed::Taken),
-            Err(TableError::ConditionFailed) => Ok(Claimed::Before),
-            Err(e) => Err(e),
-        }
-    }
-
-    pub async fn buyer_notice_sent(
-        &self,
-        offer_id: &str,
-        buyer: &str,
-        token: &str,
-        now: Timestamp,
-    ) -> Result<(), TableError> {
-        self.table.transact(vec![sent(&keys::buyer_told(offer_id, buyer), token, now)]).await
-    }
-
-    pub async fn release_buyer_notice(&self, offer_id: &str, buyer: &str, token: &str) -> Result<(), TableError> {
-        let key = keys::buyer_told(offer_id, buyer);
-        self.table.delete(&key, Some(Condition::equals("claim", token))).await
     }
 
     /// Shows the notice on the product page, for buyers the platform cannot mail.

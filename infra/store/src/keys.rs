@@ -239,8 +239,14 @@ pub fn statement_of_reasons(puid: &str) -> Key {
 
 /// gsi1: every statement of reasons, oldest first, to submit in batches.
 pub const STATEMENTS_PK: &str = "STATEMENTS";
-/// gsi2: statements not yet mailed to their seller.
-pub const STATEMENTS_UNMAILED_PK: &str = "STATEMENTS#UNMAILED";
+
+/// A mail queued to be sent once, under an id that names its cause.
+pub fn mail(id: &str) -> Key {
+    Key::new(format!("MAIL#{id}"), "MAIL")
+}
+
+/// gsi2: mails queued and not yet claimed, oldest first.
+pub const MAILS_QUEUED_PK: &str = "MAILS#QUEUED";
 
 /// A paid order's line, under its offer: who bought it when, so the buyers of an offer removed
 /// as illegal can be told (DSA Art. 32). Kept seven months.
@@ -258,11 +264,6 @@ pub fn buyer_notices_due(offer_id: &str) -> Key {
 }
 
 pub const BUYER_NOTICES_DUE_PK: &str = "BUYER_NOTICES#DUE";
-
-/// A buyer's claim on the one notice about an offer removed as illegal.
-pub fn buyer_told(offer_id: &str, buyer: &str) -> Key {
-    Key::new(format!("OFFER#{offer_id}"), format!("TOLD#{buyer}"))
-}
 
 /// The notice a product page shows about one of its offers removed as illegal, for the buyers
 /// the platform cannot mail.

@@ -7,9 +7,9 @@ use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, T
 use crate::{keys, record};
 
 /// Offers per transaction when a seller's status change reaches all its offers: each may
-/// take its statement of reasons along, plus the check on the seller (DynamoDB takes 100
-/// items).
-const CASCADE_CHUNK: u32 = 49;
+/// take its statement of reasons and the statement's mail along, plus the check on the seller
+/// (DynamoDB takes 100 items).
+const CASCADE_CHUNK: u32 = 33;
 /// Attempts at one chunk before giving up when offers keep changing underneath.
 const CASCADE_ATTEMPTS: usize = 3;
 
@@ -164,7 +164,7 @@ impl<'a> Offers<'a> {
                     if after != offer || !same_listing(stored, &after_item) {
                         let product = products.iter().find(|p| p.id == offer.product_id);
                         if let Some(statement) = restriction_statement(seller, &offer, stored, &after, product) {
-                            statements.push(crate::Dsa::record(&statement)?);
+                            statements.extend(crate::Dsa::record(&statement, &seller.trader.email)?);
                         }
                         // Only the status and listing attributes change, so stock taken or given
                         // back by orders meanwhile (atomic additions) is never overwritten.
