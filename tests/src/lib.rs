@@ -383,3 +383,26 @@ impl App {
         self.runner.drain(20).await;
     }
 }
+
+/// The signed sum of every ledger account in euros, platform and sellers: zero while the
+/// ledger balances. Also fails when a seller's funds went negative.
+pub async fn ledger_total(table: &dyn ports::Table) -> Result<i64, String> {
+    use marketplace::ledger::{Account, SellerAccount};
+    let currency = marketplace::Currency::EUR;
+    let ledger = store::Ledger::new(table);
+    let mut total = 0;
+    for account in Account::PLATFORM {
+        total += account.natural(ledger.platform_balance(&account, currency).await.map_err(|e| e.to_string())?);
+    }
+    let (sellers, _) = store::Sellers::new(table).all(1000, None).await.map_err(|e| e.to_string())?;
+    for seller in sellers {
+        let funds = ledger.funds(&seller.id, currency).await.map_err(|e| e.to_string())?.funds;
+        for which in SellerAccount::ALL {
+            if funds.get(which) < 0 {
+                return Err(format!("{}'s {} funds went negative", seller.id, which.as_str()));
+            }
+            total += which.of(&seller.id).natural(funds.get(which));
+        }
+    }
+    Ok(total)
+}

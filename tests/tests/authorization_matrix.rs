@@ -98,6 +98,22 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("GET", "/sellers/{id}/reviews", "AAAAAA", None),
     ("GET", "/me/reviews", "1AA333", None),
     ("GET", "/legal/reviews-policy", "AAAAAA", None),
+    // The demo order is not delivered and has no help request: its buyer is allowed and told so.
+    (
+        "POST",
+        "/orders/{id}/disputes",
+        "1A4333",
+        Some(r#"{"offerId": "off_demo_ipad_lyon", "subject": "x", "message": "x", "desiredOutcome": "refund"}"#),
+    ),
+    ("GET", "/disputes", "1AAAAA", None),
+    // `{id}` is the demo buyer's open case about a delivered Lyon line (see `fresh`).
+    ("GET", "/disputes/{id}", "1A4A4A", None),
+    ("POST", "/disputes/{id}/messages", "1A4A4A", Some(r#"{"message": "Any news?"}"#)),
+    ("POST", "/disputes/{id}/resolution", "13333A", Some(r#"{"outcome": "no_action", "explanation": "x"}"#)),
+    ("POST", "/disputes/{id}/escalation", "1A4343", None),
+    ("POST", "/disputes/{id}/withdrawal", "1A4343", None),
+    ("GET", "/disputes/{id}/export", "1A434A", None),
+    ("GET", "/legal/dispute-resolution", "AAAAAA", None),
 ];
 
 fn concrete(method: &str, template: &str) -> String {
@@ -121,6 +137,16 @@ fn concrete(method: &str, template: &str) -> String {
 async fn fresh(method: &str, template: &str) -> (App, String) {
     let app = App::embedded().await;
     let path = concrete(method, template);
+    if template.starts_with("/disputes/{id}") {
+        let buyer = app.token("buyer", local_runner::demo::BUYER, None);
+        let order_id = app.paid_order(&buyer, &["off_demo_iphone_lyon"]).await;
+        app.deliver(&order_id, &app.lyon()).await;
+        let case = serde_json::json!({"offerId": "off_demo_iphone_lyon", "subject": "Broken", "message": "It does not start.", "desiredOutcome": "repair"});
+        let opened = app.call("POST", &format!("/orders/{order_id}/disputes"), Some(&buyer), Some(case)).await;
+        assert_eq!(opened.status, 201, "{opened:?}");
+        let id = opened.body["id"].as_str().unwrap_or_default();
+        return (app, template.replace("{id}", id));
+    }
     if !template.starts_with("/reviews/{id}") {
         return (app, path);
     }

@@ -273,15 +273,16 @@ async fn record(
 /// marked with the provider's answer. Recording first means concurrent refunds never add up
 /// to more than was paid; the fixed id means a retried request resumes where the last attempt
 /// stopped and never refunds twice. An unknown outcome leaves the refund pending (503
-/// `refund_pending`): retrying the request sends it again under the same id.
-async fn carry_refund(
+/// `refund_pending`): retrying the request sends it again under the same id. The one way to
+/// refund: sellers' refunds and cancellations here, dispute resolutions in `disputes`.
+pub async fn carry_refund(
     ports: &Ports,
     order: Order,
     seller: &str,
     refund_id: &str,
     apply: impl Fn(&Order) -> std::result::Result<(Order, Vec<TxOp>), marketplace::Error>,
     kind: &str,
-) -> Result<Json<OrderView>> {
+) -> Result<Order> {
     let mut order = order;
     let order_id = order.id.clone();
     let event = |amount_minor: i64| OrderEvent {
@@ -349,7 +350,7 @@ async fn carry_refund(
             }
         }
     }
-    Ok(Json(OrderView::of(&order, Some(seller))))
+    Ok(order)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -383,7 +384,8 @@ async fn cancel(
     let apply = |o: &Order| {
         o.cancel_part(&seller, &refund_id, now).map(|(after, _)| (after, Orders::release_part_stock(o, &seller)))
     };
-    carry_refund(&ports, order, &seller, &refund_id, apply, "order.cancelled").await
+    let order = carry_refund(&ports, order, &seller, &refund_id, apply, "order.cancelled").await?;
+    Ok(Json(OrderView::of(&order, Some(&seller))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -428,8 +430,8 @@ async fn refund(
     }
     let now = ports.clock.now();
     let apply = |o: &Order| o.refund(&seller, &refund_id, amount, now).map(|after| (after, vec![]));
-    let Json(view) = carry_refund(&ports, order, &seller, &refund_id, apply, "order.refunded").await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    let order = carry_refund(&ports, order, &seller, &refund_id, apply, "order.refunded").await?;
+    Ok((StatusCode::CREATED, Json(OrderView::of(&order, Some(&seller)))))
 }
 
 async fn ask_for_help(

@@ -35,6 +35,14 @@ impl<'a> HelpRequests<'a> {
         self.table.put(Self::item(answered)?, Some(Condition::equals("status", "open"))).await
     }
 
+    /// The help requests of an order (an order holds few), oldest first.
+    pub async fn of_order(&self, order_id: &str) -> Result<Vec<HelpRequest>, TableError> {
+        let query = Query::new(Index::Table, keys::order(order_id).pk)
+            .sort(ports::SortKey::BeginsWith("HELP#".into()))
+            .limit(ports::MAX_PAGE);
+        Ok(record::page(self.table.query(query).await?)?.0)
+    }
+
     /// A page of a seller's help requests, newest first.
     pub async fn of_seller(
         &self,

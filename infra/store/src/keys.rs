@@ -232,6 +232,36 @@ pub fn help_counted(order_id: &str, offer_id: &str, reason: &str) -> Key {
     Key::new(format!("ORDER#{order_id}"), format!("QUALITY#{offer_id}#{reason}"))
 }
 
+/// A dispute about one order line (R-DISPUTE).
+pub fn dispute(id: &str) -> Key {
+    Key::new(format!("DISPUTE#{id}"), "DISPUTE")
+}
+
+/// The entry that puts a dispute in its seller's list (gsi1).
+pub fn dispute_seller(id: &str, seller_id: &str) -> Key {
+    Key::new(format!("DISPUTE#{id}"), format!("SELLER#{seller_id}"))
+}
+
+/// gsi1: a buyer's disputes, newest first.
+pub fn buyer_disputes_pk(sub: &str) -> String {
+    format!("BUYER#{sub}#DISPUTES")
+}
+
+/// gsi1: a seller's disputes, newest first.
+pub fn seller_disputes_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#DISPUTES")
+}
+
+/// gsi2: the disputes in one status, by the seller's answer deadline (the overdue first).
+pub fn disputes_in_status_pk(status: &str) -> String {
+    format!("DISPUTES#{status}")
+}
+
+/// An order line's claim on its one live dispute.
+pub fn line_dispute(order_id: &str, offer_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("DISPUTE#{offer_id}"))
+}
+
 /// A statement of reasons (DSA Art. 17), under its `puid`.
 pub fn statement_of_reasons(puid: &str) -> Key {
     Key::new(format!("SOR#{puid}"), "SOR")

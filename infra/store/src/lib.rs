@@ -2,6 +2,7 @@
 //! key and access pattern lives here (and in `docs/data-model.md`); functions use these
 //! repositories, never raw keys.
 
+mod disputes;
 mod dsa;
 pub mod events;
 mod help;
@@ -19,6 +20,7 @@ mod reviews;
 mod sellers;
 mod statements;
 
+pub use disputes::{Disputes, Opened};
 pub use dsa::{BuyerNotices, Dsa, Sale, StoredStatement};
 pub use help::HelpRequests;
 pub use invitations::{Claim, Invitations};

@@ -156,6 +156,15 @@ impl<'a> Reviews<'a> {
         }
     }
 
+    /// The review of one order line, if its buyer wrote one.
+    pub async fn of_line(&self, order_id: &str, offer_id: &str) -> Result<Option<Review>, TableError> {
+        let claim = self.table.get(&keys::review_claim(order_id, offer_id)).await?;
+        match claim.as_ref().and_then(|c| c.get("reviewId")).and_then(Value::as_str) {
+            Some(id) => self.get(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Which of these order lines (order id, offer id) already have a review: batched reads of
     /// their claims.
     pub async fn claimed(&self, lines: &[(&str, &str)]) -> Result<Vec<(String, String)>, TableError> {
