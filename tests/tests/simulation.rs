@@ -225,6 +225,8 @@ impl World {
                             reply.code()
                         ));
                         self.answered("help request", reply.status);
+                        let (order, offer) = (order.clone(), line.offer_id.clone());
+                        self.dispute(&order, &offer).await;
                     }
                 }
             }
@@ -281,6 +283,34 @@ impl World {
 
     /// A buyer reviews a delivered line (retried as a careful client does), edits or deletes a
     /// review, or publication runs: its worker, or its sweep after a clock jump.
+    /// The buyer takes a delivered line to a dispute, and an admin refunds part of it (at
+    /// most what is left, sometimes asked for more): the refund joins the money path.
+    async fn dispute(&mut self, order: &Order, offer: &str) {
+        let owner = self.app.token("buyer", &order.buyer, None);
+        let body = json!({"offerId": offer, "subject": "Stopped charging", "message": "It stopped charging.", "desiredOutcome": "partial_refund"});
+        let key = self.key();
+        let path = format!("/orders/{}/disputes", order.id);
+        let opened = self.app.retried("POST", &path, Some(&owner), Some(&body), Some(&key)).await;
+        self.log.push(format!(
+            "{} disputes {offer} of {} → {} {}",
+            order.buyer,
+            order.id,
+            opened.status,
+            opened.code()
+        ));
+        self.answered("dispute", opened.status);
+        let Some(id) = opened.body["id"].as_str() else { return };
+        let cents = self.rng.i64(100..=25_000);
+        let amount = format!("{}.{:02}", cents / 100, cents % 100);
+        let resolution = json!({"outcome": "partial_refund", "amount": {"amount": amount, "currency": "EUR"}, "explanation": "Partly refunded."});
+        let admin = self.app.admin();
+        let path = format!("/disputes/{id}/resolution");
+        let resolved = self.app.retried("POST", &path, Some(&admin), Some(&resolution), None).await;
+        self.log.push(format!("admin refunds {amount} on {id} → {} {}", resolved.status, resolved.code()));
+        self.answered("dispute resolution", resolved.status);
+        self.app.settle().await;
+    }
+
     async fn review(&mut self) {
         let orders = self.orders().await;
         let delivered: Vec<&Order> =
@@ -661,6 +691,8 @@ struct Ran {
     operations: usize,
     /// Reviews accepted for publication.
     reviewed: usize,
+    /// Disputes resolved with a refund.
+    refunded_disputes: usize,
     before: usize,
     after: usize,
 }
@@ -697,22 +729,25 @@ async fn run(seed: u64) -> Result<Ran, String> {
     }
     let (before, after) = world.faulty.injected();
     let reviewed = world.log.iter().filter(|l| l.contains(" reviews ") && l.contains("→ 202")).count();
-    Ok(Ran { operations: world.log.iter().filter(|l| !l.starts_with("  (")).count(), reviewed, before, after })
+    let refunded_disputes = world.log.iter().filter(|l| l.starts_with("admin refunds") && l.contains("→ 200")).count();
+    let operations = world.log.iter().filter(|l| !l.starts_with("  (")).count();
+    Ok(Ran { operations, reviewed, refunded_disputes, before, after })
 }
 
 #[tokio::test]
 async fn seeded_workloads_under_faults_keep_every_invariant() {
     let first: u64 = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let seeds: u64 = std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
-    let (mut operations, mut reviewed, mut before, mut after) = (0, 0, 0, 0);
+    let (mut operations, mut reviewed, mut refunded, mut before, mut after) = (0, 0, 0, 0, 0);
     for seed in first..first + seeds {
         let ran = run(seed).await.unwrap_or_else(|failure| panic!("{failure}"));
         operations += ran.operations;
         reviewed += ran.reviewed;
+        refunded += ran.refunded_disputes;
         before += ran.before;
         after += ran.after;
     }
     println!(
-        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews), faults injected: {before} before a call applied, {after} after"
+        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews, {refunded} dispute refunds), faults injected: {before} before a call applied, {after} after"
     );
 }
