@@ -166,7 +166,11 @@ impl CaseFile {
         doc.heading(&format!("Case file {}", self.dispute_id));
         doc.text(&format!(
             "Status: {}. Market: {}. Opened {}; the seller's answer was due {}; the platform's decision {}.",
-            self.status, self.market, self.opened_at, self.answer_by, self.resolve_by
+            self.status,
+            self.market,
+            moment(self.opened_at),
+            moment(self.answer_by),
+            moment(self.resolve_by)
         ));
         doc.text(&format!(
             "Subject: {}. The buyer asks for: {}.",
@@ -182,7 +186,11 @@ impl CaseFile {
         let l = &self.line;
         doc.text(&format!(
             "Order {} of {}: {} x {} (offer {}).",
-            l.order_id, l.ordered_at, l.quantity, l.product, l.offer_id
+            l.order_id,
+            moment(l.ordered_at),
+            l.quantity,
+            l.product,
+            l.offer_id
         ));
         doc.text(&format!(
             "Unit price {}, shipping {}, insurance {}: paid {}. Refunded on the seller's part so far: {}.",
@@ -190,7 +198,7 @@ impl CaseFile {
         ));
         doc.heading("Timeline");
         for event in &self.timeline {
-            doc.text(&format!("{}  {}: {}", event.at, event.kind, event.detail));
+            doc.text(&format!("{}  {}: {}", moment(event.at), event.kind.replace('_', " "), event.detail));
         }
         doc.heading("Outcome");
         match &self.outcome {
@@ -199,7 +207,7 @@ impl CaseFile {
                 let amount = o.amount.map(|a| format!(" of {a}")).unwrap_or_default();
                 doc.text(&format!(
                     "{}: {}{amount}. {}",
-                    o.decided_at,
+                    moment(o.decided_at),
                     o.kind.as_str().replace('_', " "),
                     o.explanation
                 ));
@@ -211,6 +219,11 @@ impl CaseFile {
         doc.text(self.courts);
         doc.finish()
     }
+}
+
+/// A time as a person reads it (the JSON file keeps it exact).
+fn moment(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// The page and its type: A4, 50 pt margins, Courier (fixed width, so lines wrap exactly).

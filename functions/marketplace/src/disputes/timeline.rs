@@ -49,7 +49,9 @@ pub fn timeline(order: &Order, dispute: &Dispute, help: &[HelpRequest], review: 
         "ordered",
         format!("{quantity} × offer {}; order total {}", dispute.offer_id, order.totals.total),
     );
-    push(order.paid_at, "paid", format!("{} paid by {:?}", order.totals.total, order.payment_method).to_lowercase());
+    let method =
+        serde_json::to_value(order.payment_method).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    push(order.paid_at, "paid", format!("{} paid by {}", order.totals.total, method.replace('_', " ")));
     if let Some(part) = order.part(&dispute.seller_id) {
         push(part.accepted_at, "accepted", "the seller accepted the order".into());
         if let Some(shipment) = &part.shipment {
