@@ -381,12 +381,9 @@ async fn escalate(
     PathId(id): PathId,
     body: JsonBody,
 ) -> Result<Json<DisputeView>> {
-    let (dispute, party) = case_of(&ports, &caller, &id).await?;
-    allowed(party, Action::Escalate)?;
-    body.parse_or_default::<Empty>()?;
+    let (dispute, order) = buyers_case(&ports, &caller, &id, Action::Escalate, body).await?;
     let now = ports.clock.now();
     let after = dispute.escalate(now)?;
-    let order = order_of(&ports, &dispute).await?;
     let file = case_file(&ports, &after, &order).await?;
     store_case_file(&ports, &file).await?;
     let mediator = mediators().for_market(&dispute.market);
@@ -416,6 +413,22 @@ async fn escalate(
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
+/// The case and its order, for an action only its buyer takes (403 for its other parties),
+/// whose body, if any, is empty.
+async fn buyers_case(
+    ports: &Ports,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+    body: JsonBody,
+) -> Result<(Dispute, Order)> {
+    let (dispute, party) = case_of(ports, caller, id).await?;
+    allowed(party, action)?;
+    body.parse_or_default::<Empty>()?;
+    let order = order_of(ports, &dispute).await?;
+    Ok((dispute, order))
+}
+
 /// The buyer withdraws the case (settled, or the outcome accepted): it closes.
 async fn withdraw(
     State(ports): State<Ports>,
@@ -423,11 +436,8 @@ async fn withdraw(
     PathId(id): PathId,
     body: JsonBody,
 ) -> Result<Json<DisputeView>> {
-    let (dispute, party) = case_of(&ports, &caller, &id).await?;
-    allowed(party, Action::Withdraw)?;
-    body.parse_or_default::<Empty>()?;
+    let (dispute, order) = buyers_case(&ports, &caller, &id, Action::Withdraw, body).await?;
     let after = dispute.withdraw(ports.clock.now())?;
-    let order = order_of(&ports, &dispute).await?;
     commit(&ports, &dispute, &after, &order, Vec::new()).await
 }
 

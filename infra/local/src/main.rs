@@ -95,6 +95,15 @@ The buy flow (quote → order → sandbox payment → accept → ship → delive
   curl -s -X POST {url}/orders/$ORDER/delivery -H "Authorization: Bearer $SELLER"
   curl -s {url}/orders/$ORDER -H "Authorization: Bearer $BUYER"
 
+A dispute about that delivered line, escalated to the consumer mediator, and its case file:
+  CASE=$(curl -s -X POST {url}/orders/$ORDER/disputes -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' \
+       -d '{{"offerId":"off_demo_iphone_lyon","subject":"Screen scratched","message":"Two deep scratches.","desiredOutcome":"partial_refund"}}' \
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  curl -s -X POST {url}/disputes/$CASE/resolution -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+       -d '{{"outcome":"partial_refund","amount":{{"amount":"20.00","currency":"EUR"}},"explanation":"Light scratches."}}'
+  curl -s -X POST {url}/disputes/$CASE/escalation -H "Authorization: Bearer $BUYER"
+  curl -s {url}/disputes/$CASE/export -H "Authorization: Bearer $BUYER" -H 'Accept: application/pdf' -o case-file.pdf
+
 A paid demo order waits for the Lyon seller: {demo_order}
   curl -s {url}/orders -H "Authorization: Bearer $SELLER"
   curl -s -X POST {url}/_local/clock -H 'Content-Type: application/json' -d '{{"advance":"P8D"}}'
