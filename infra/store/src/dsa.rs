@@ -77,10 +77,6 @@ impl<'a> Dsa<'a> {
         ])
     }
 
-    pub async fn statement(&self, puid: &str) -> Result<Option<StoredStatement>, TableError> {
-        self.table.get(&keys::statement_of_reasons(puid)).await?.as_ref().map(record::entity).transpose()
-    }
-
     /// A page of every statement, oldest first.
     pub async fn statements(
         &self,
