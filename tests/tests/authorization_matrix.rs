@@ -55,6 +55,7 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/offers/{id}/removal", "13333A", Some(r#"{"reason": "not_repackaged", "explanation": "audit"}"#)),
     ("GET", "/legal/ranking-parameters", "AAAAAA", None),
     ("GET", "/dsa/statements", "13333A", None),
+    ("GET", "/legal/contact-points", "AAAAAA", None),
     (
         "POST",
         "/quotes",

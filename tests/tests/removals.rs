@@ -273,6 +273,15 @@ async fn buyers_of_an_illegal_product_are_told_once(app: &App) {
     assert_eq!(statements.len(), 2, "{statements:#?}");
 }
 
+async fn the_points_of_contact_answer_anyone(app: &App) {
+    let page = app.get("/legal/contact-points", None).await;
+    assert_eq!(page.status, 200, "{page:?}");
+    let languages = page.body["authorities"]["languages"].as_array().expect("languages");
+    assert!(languages.contains(&json!("en")) && languages.contains(&json!("fr")), "{page:?}");
+    assert_eq!(page.body["users"]["answeredByAPerson"], true, "not only automated (Art. 12)");
+    assert_eq!(page.body, serde_json::to_value(dsa::contact_points()).expect("json"), "the configured points");
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,
@@ -280,6 +289,7 @@ acceptance::on_both_adapters!(
         removing_an_offer_is_for_admins_explained_and_final,
         removing_a_seller_hides_all_its_offers_at_once_and_explains_each,
         a_suspension_explains_the_account_and_each_hidden_offer_every_time,
-        buyers_of_an_illegal_product_are_told_once
+        buyers_of_an_illegal_product_are_told_once,
+        the_points_of_contact_answer_anyone
     ]
 );

@@ -2,8 +2,10 @@
 //! the platform's own removals (R-REMOVE) and their grounds, the statement of reasons each
 //! restriction records in the Transparency Database's format (Art. 17, submitted under
 //! Art. 24(5)), and the words of the mails that tell sellers (Art. 17) and the buyers of an
-//! illegal product (Art. 32); and the monthly active recipients in the Union (Art. 24(2)).
+//! illegal product (Art. 32); the monthly active recipients in the Union (Art. 24(2)); and the
+//! points of contact (Art. 11 and 12).
 
+pub mod contact;
 pub mod mail;
 pub mod recipients;
 pub mod removal;
