@@ -27,22 +27,12 @@ pub mod policy;
 /// configuration that does not parse stops the function at start-up (`router` reads it).
 pub fn terms() -> &'static ReviewTerms {
     static TERMS: std::sync::OnceLock<ReviewTerms> = std::sync::OnceLock::new();
-    TERMS.get_or_init(|| match std::env::var("MARKETPLACE_REVIEWS") {
-        Ok(json) if !json.trim().is_empty() => {
-            ReviewTerms::from_json(&json).expect("MARKETPLACE_REVIEWS is not a valid review configuration")
-        }
-        _ => ReviewTerms::default(),
-    })
+    TERMS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_REVIEWS", ReviewTerms::from_json))
 }
 
 pub fn calendars() -> &'static Calendars {
     static CALENDARS: std::sync::OnceLock<Calendars> = std::sync::OnceLock::new();
-    CALENDARS.get_or_init(|| match std::env::var("MARKETPLACE_CALENDARS") {
-        Ok(json) if !json.trim().is_empty() => {
-            Calendars::from_json(&json).expect("MARKETPLACE_CALENDARS is not a valid calendar configuration")
-        }
-        _ => Calendars::default(),
-    })
+    CALENDARS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_CALENDARS", Calendars::from_json))
 }
 
 pub fn router(ports: Ports) -> Router {
