@@ -9,18 +9,7 @@ set -euo pipefail
 venv=${VENV:-.venv}
 out=${OUT:-target/case-file}
 command -v pdftoppm >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q poppler-utils >/dev/null; }
-cargo build --quiet -p local-runner --bin marketplace-local
-port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-data=$(mktemp -d)
-PORT=$port DATA_DIR=$data RUST_LOG=warn target/debug/marketplace-local >"$data/runner.out" 2>&1 &
-runner=$!
-trap 'kill "$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 1200); do
-  grep -q "export SELLER=" "$data/runner.out" && break
-  kill -0 "$runner" 2>/dev/null || { cat "$data/runner.out" >&2; exit 1; }
-  sleep 0.1
-done
-eval "$(sed -n 's/^ *export /export /p' "$data/runner.out")"
+. "$(dirname "$0")/local-runner.sh"
 api=http://127.0.0.1:$port
 json=(-H 'Content-Type: application/json')
 call() { curl -sf "$@"; }
