@@ -4,30 +4,10 @@
 
 use axum::Json;
 use marketplace::reviews::relevance::{LENGTH_CAP, SUBSTANTIVE_CHARS};
+use marketplace::reviews::removal::ReviewRemovalReason;
 use serde::Serialize;
 
 use crate::{calendars, terms};
-
-/// The grounds on which a published review can be removed (R-REV-REMOVE), with the code a
-/// notice names.
-pub const REMOVAL_GROUNDS: [(&str, &str); 13] = [
-    ("advertising", "it is advertising"),
-    ("duplicate_or_multiple_accounts", "it was published several times, or from several accounts"),
-    ("off_topic", "it is off-topic, or about the buying experience rather than the product"),
-    ("other_product", "it is about another product"),
-    ("promotes_competitor", "it pushes buying from a competitor"),
-    ("inconsistent", "it is inconsistent"),
-    (
-        "offensive",
-        "it is political or social, insulting, obscene, offensive, sexually explicit, defamatory or a personal attack",
-    ),
-    ("false_or_by_seller", "it is false or misleading, or written by a seller"),
-    ("illegal_content", "it is illegal or refers to illegal content"),
-    ("third_party_rights", "it is protected by third-party rights"),
-    ("identity_theft", "it was published through identity theft"),
-    ("personal_data", "it contains personal data or confidential information"),
-    ("incites_hatred", "it incites hatred, discrimination or violence"),
-];
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,9 +111,13 @@ pub fn policy() -> Policy {
                 rating.",
         },
         removal: Removal {
-            grounds: REMOVAL_GROUNDS.iter().map(|(code, description)| Ground { code, description }).collect(),
-            author_told_why: "A published review can be removed only on one of these grounds, and its author is \
-                then told which ground applied and why.",
+            grounds: ReviewRemovalReason::ALL
+                .iter()
+                .map(|r| Ground { code: r.as_str(), description: r.plain() })
+                .collect(),
+            author_told_why: "A published review can be removed only on one of these grounds, on a notice anyone \
+                can send (POST /notices); its author is then told which ground applied and why, and may complain \
+                about the decision for six months.",
         },
         contact: "Reviews show no contact details of their authors, and the date of the purchase experience is shown \
             as a day, not a time.",

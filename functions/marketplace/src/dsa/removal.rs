@@ -63,6 +63,27 @@ pub enum Ground {
     Incompatible { terms_ground: &'static str },
 }
 
+/// What a decision's reason is in the Transparency Database's terms, and in plain words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grounds {
+    pub ground: Ground,
+    pub category: &'static str,
+    pub keyword: Option<&'static str>,
+    pub plain: &'static str,
+}
+
+impl Grounds {
+    pub fn is_illegality(&self) -> bool {
+        matches!(self.ground, Ground::Illegal { .. })
+    }
+}
+
+/// [`classify`] with the plain words.
+pub fn grounds(reason: RemovalReason) -> Grounds {
+    let (ground, category, keyword) = classify(reason);
+    Grounds { ground, category, keyword, plain: plain(reason) }
+}
+
 /// What a removal ground is in the Transparency Database's terms: the ground, the category
 /// and the keyword that specifies it (none for the terms' own grounds: `KEYWORD_OTHER` would
 /// call for a free-text specification that says no more than the ground).

@@ -7,9 +7,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::removal::{Ground, Removal, classify};
+use super::removal::{Ground, Grounds, Removal};
 use crate::catalog::Product;
 use crate::offer::{Offer, RemovalReason};
+use crate::reviews::Review;
 use crate::seller::Seller;
 
 /// The EEA: the Union's 27 and Iceland, Liechtenstein and Norway, where the marketplace
@@ -28,6 +29,32 @@ pub enum Restriction {
     OfferDisabled,
     AccountSuspended,
     AccountTerminated,
+    /// A review or offer removed on a notice.
+    ContentRemoved,
+    /// A review or offer disabled (hidden, kept) on a notice.
+    ContentDisabled,
+}
+
+/// What started the decision (the database's `source_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The platform's own initiative.
+    Voluntary,
+    /// A notice under Art. 16.
+    Notice,
+    /// A notice from a trusted flagger (Art. 22).
+    TrustedFlagger,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Voluntary => "SOURCE_VOLUNTARY",
+            Source::Notice => "SOURCE_ARTICLE_16",
+            Source::TrustedFlagger => "SOURCE_TRUSTED_FLAGGER",
+        }
+    }
 }
 
 /// The item a statement is about.
@@ -35,6 +62,7 @@ pub enum Restriction {
 pub enum Subject<'a> {
     Offer { offer: &'a Offer, product: Option<&'a Product> },
     Account { seller: &'a Seller },
+    Review { review: &'a Review },
 }
 
 /// A statement as the Transparency Database takes it.
@@ -95,48 +123,78 @@ fn facts(text: String) -> String {
 }
 
 impl Statement {
-    /// The statement of `restriction` of `subject`, decided at `decided_at` on `removal`'s
-    /// ground. `cause` names the account decision an offer follows, if it does.
+    /// The statement of `restriction` of `subject`, decided on the platform's own initiative
+    /// at `decided_at` on `removal`'s ground.
     pub fn of(subject: Subject<'_>, restriction: Restriction, removal: &Removal, decided_at: Timestamp) -> Statement {
-        let (ground, category, keyword) = classify(removal.reason);
-        let explanation: String = removal.explanation.chars().take(2000).collect();
+        let grounds = super::removal::grounds(removal.reason);
+        Statement::decided(subject, restriction, &grounds, &removal.explanation, Source::Voluntary, decided_at)
+    }
+
+    /// The statement of `restriction` of `subject` on `grounds`, explained by `explanation`,
+    /// started by `source` and decided (by a person) at `decided_at`.
+    pub fn decided(
+        subject: Subject<'_>,
+        restriction: Restriction,
+        grounds: &Grounds,
+        explanation: &str,
+        source: Source,
+        decided_at: Timestamp,
+    ) -> Statement {
+        let explanation: String = explanation.chars().take(2000).collect();
         let what = match subject {
             Subject::Offer { offer, product } => {
                 let device = product.map_or_else(|| offer.product_id.clone(), |p| format!("{} {}", p.brand, p.name));
                 format!("Offer {} of a refurbished {device} ({} grade)", offer.id, grade_name(offer))
             }
             Subject::Account { seller } => format!("Professional seller account {}", seller.id),
+            Subject::Review { review } => {
+                format!("Review {} of a product bought on the marketplace ({}/5)", review.id, review.rating)
+            }
         };
         let action = match restriction {
-            Restriction::OfferRemoved => "was removed from the marketplace",
+            Restriction::OfferRemoved | Restriction::ContentRemoved => "was removed from the marketplace",
             Restriction::OfferDisabled => "was hidden from buyers while its seller's account is suspended",
             Restriction::AccountSuspended => "was suspended: its offers are hidden and it cannot sell",
             Restriction::AccountTerminated => "was terminated: all its offers are removed",
+            Restriction::ContentDisabled => "was disabled: it is hidden from the marketplace",
         };
         let cascade = match (subject, restriction) {
             (Subject::Offer { .. }, Restriction::OfferDisabled) => " because its seller's account was suspended",
-            (Subject::Offer { offer, .. }, _) if offer.removal_reason == Some(RemovalReason::SellerRemoved) => {
+            (Subject::Offer { offer, .. }, Restriction::OfferRemoved)
+                if offer.removal_reason == Some(RemovalReason::SellerRemoved) =>
+            {
                 " because its seller's account was terminated"
             }
             _ => "",
         };
-        let reason = super::removal::plain(removal.reason);
-        let decision_facts = facts(format!("{what} {action}{cascade}. Ground: {reason}. {explanation}"));
+        let started = match source {
+            Source::Voluntary => "",
+            Source::Notice => " following a notice",
+            Source::TrustedFlagger => " following a trusted flagger's notice",
+        };
+        let reason = grounds.plain;
+        let decision_facts = facts(format!("{what} {action}{cascade}{started}. Ground: {reason}. {explanation}"));
         let (content_date, content_id) = match subject {
             Subject::Offer { offer, product } => (
                 date(offer.created_at),
                 product.and_then(|p| p.ean.clone()).filter(|e| e.len() == 13).map(|ean13| ContentId { ean13 }),
             ),
             Subject::Account { seller } => (date(seller.created_at), None),
+            Subject::Review { review } => (date(review.submitted_at), None),
         };
-        let subject_id = match subject {
-            Subject::Offer { offer, .. } => offer.id.as_str(),
-            Subject::Account { seller } => seller.id.as_str(),
+        let (subject_id, account_type, content_type) = match subject {
+            Subject::Offer { offer, .. } => (offer.id.as_str(), "ACCOUNT_TYPE_BUSINESS", "CONTENT_TYPE_PRODUCT"),
+            Subject::Account { seller } => (seller.id.as_str(), "ACCOUNT_TYPE_BUSINESS", "CONTENT_TYPE_PRODUCT"),
+            Subject::Review { review } => (review.id.as_str(), "ACCOUNT_TYPE_PRIVATE", "CONTENT_TYPE_TEXT"),
         };
         let visibility = |v: &str| Some(vec![v.to_owned()]);
         let (decision_visibility, decision_account, decision_provision) = match restriction {
-            Restriction::OfferRemoved => (visibility("DECISION_VISIBILITY_CONTENT_REMOVED"), None, None),
-            Restriction::OfferDisabled => (visibility("DECISION_VISIBILITY_CONTENT_DISABLED"), None, None),
+            Restriction::OfferRemoved | Restriction::ContentRemoved => {
+                (visibility("DECISION_VISIBILITY_CONTENT_REMOVED"), None, None)
+            }
+            Restriction::OfferDisabled | Restriction::ContentDisabled => {
+                (visibility("DECISION_VISIBILITY_CONTENT_DISABLED"), None, None)
+            }
             Restriction::AccountSuspended => (
                 None,
                 Some("DECISION_ACCOUNT_SUSPENDED".to_owned()),
@@ -152,26 +210,26 @@ impl Statement {
             decision_visibility,
             decision_account,
             decision_provision,
-            account_type: "ACCOUNT_TYPE_BUSINESS".into(),
+            account_type: account_type.into(),
             decision_ground: String::new(),
             illegal_content_legal_ground: None,
             illegal_content_explanation: None,
             incompatible_content_ground: None,
             incompatible_content_explanation: None,
-            category: category.into(),
-            category_specification: keyword.into_iter().map(str::to_owned).collect(),
-            content_type: vec!["CONTENT_TYPE_PRODUCT".into()],
+            category: grounds.category.into(),
+            category_specification: grounds.keyword.into_iter().map(str::to_owned).collect(),
+            content_type: vec![content_type.into()],
             content_id,
             content_date,
             application_date: date(decided_at),
             territorial_scope: EEA.map(str::to_owned).to_vec(),
             decision_facts,
-            source_type: "SOURCE_VOLUNTARY".into(),
+            source_type: source.as_str().into(),
             automated_detection: "No".into(),
             automated_decision: "AUTOMATED_DECISION_NOT_AUTOMATED".into(),
             puid: puid(subject_id, decided_at),
         };
-        match ground {
+        match grounds.ground {
             Ground::Illegal { legal_ground } => {
                 statement.decision_ground = "DECISION_GROUND_ILLEGAL_CONTENT".into();
                 statement.illegal_content_legal_ground = Some(legal_ground.into());

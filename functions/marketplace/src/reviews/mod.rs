@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod checks;
 pub mod invitations;
 pub mod relevance;
+pub mod removal;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,9 @@ pub enum ReviewStatus {
     Published,
     /// Deleted by its author: gone from every list and rating, its text erased.
     Deleted,
+    /// Hidden on a notice's decision (DSA Art. 16): gone from every list and rating, its text
+    /// kept so that a founded complaint (Art. 20) can publish it again.
+    Removed,
 }
 
 impl ReviewStatus {
@@ -42,6 +46,7 @@ impl ReviewStatus {
             Self::Submitted => "submitted",
             Self::Published => "published",
             Self::Deleted => "deleted",
+            Self::Removed => "removed",
         }
     }
 }
@@ -336,6 +341,13 @@ impl Review {
         if self.status == ReviewStatus::Deleted {
             return Err(Error::conflict("review_deleted", "a deleted review cannot be edited"));
         }
+        // Editing would publish it again around the decision; a complaint is the way back.
+        if self.status == ReviewStatus::Removed {
+            return Err(Error::conflict(
+                "review_removed",
+                "a removed review cannot be edited; complain about the decision",
+            ));
+        }
         if now > self.edit_until(terms) {
             return Err(Error::conflict(
                 "edit_window_closed",
@@ -381,6 +393,24 @@ impl Review {
     /// Whether it was published after its deadline (a fault to log and count).
     pub fn published_late(&self) -> bool {
         self.published_at.is_some_and(|at| at > self.publish_by)
+    }
+
+    /// Hidden on a decision: only a published review can be.
+    pub fn hide(&self) -> Result<Review, Error> {
+        if self.status != ReviewStatus::Published {
+            return Err(Error::conflict("review_not_published", "only a published review can be removed"));
+        }
+        Ok(Review { status: ReviewStatus::Removed, version: self.version + 1, ..self.clone() })
+    }
+
+    /// Published again when the decision that hid it is reversed; a review its author deleted
+    /// meanwhile stays deleted.
+    pub fn reinstate(&self) -> Option<Review> {
+        (self.status == ReviewStatus::Removed).then(|| Review {
+            status: ReviewStatus::Published,
+            version: self.version + 1,
+            ..self.clone()
+        })
     }
 
     /// Deleted by its author: its text, sub-ratings, flags and reply erased; the star rating
