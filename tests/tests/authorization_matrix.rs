@@ -115,12 +115,31 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/disputes/{id}/withdrawal", "1A4343", None),
     ("GET", "/disputes/{id}/export", "1A434A", None),
     ("GET", "/legal/dispute-resolution", "AAAAAA", None),
+    ("POST", "/notices", "AAAAAA", Some(NOTICE)),
+    ("POST", "/me/notices", "1AAAAA", Some(NOTICE)),
+    ("GET", "/notices", "13333A", None),
+    // `{id}` is a notice the demo buyer sent signed in (see `fresh`).
+    ("GET", "/notices/{id}", "1A444A", None),
+    ("POST", "/notices/{id}/decision", "13333A", Some(r#"{"action": "keep", "explanation": "x"}"#)),
+    ("POST", "/complaints", "1nnnnn", Some(r#"{"decisionOf": "ntc_unknown", "explanation": "x"}"#)),
+    ("GET", "/complaints", "13333A", None),
+    // `{id}` is the demo buyer's complaint about the decision on its notice (see `fresh`).
+    ("GET", "/complaints/{id}", "1A444A", None),
+    ("POST", "/complaints/{id}/resolution", "13333A", Some(r#"{"founded": false, "explanation": "x"}"#)),
+    ("POST", "/trusted-flaggers", "13333A", Some(r#"{"name": "Consumer watch", "accounts": ["tf-1"]}"#)),
+    ("GET", "/trusted-flaggers", "13333A", None),
+    ("GET", "/dsa/transparency-report", "AAAAAA", None),
 ];
+
+const NOTICE: &str = r#"{"contentType": "offer", "contentId": "off_demo_iphone_lyon", "reason": "not_repackaged", "explanation": "Arrived loose in a bag.", "notifier": {"name": "Ada", "email": "ada@example.org"}, "goodFaith": true}"#;
 
 fn concrete(method: &str, template: &str) -> String {
     // The admins' seller queue needs its status.
     if (method, template) == ("GET", "/sellers") {
         return "/sellers?status=pending_verification".into();
+    }
+    if template == "/dsa/transparency-report" {
+        return "/dsa/transparency-report?from=2026-01-01&to=2026-06-30".into();
     }
     let id = match template.split('/').nth(1) {
         Some("sellers") => "sel_demo_lyon",
@@ -147,6 +166,24 @@ async fn fresh(method: &str, template: &str) -> (App, String) {
         assert_eq!(opened.status, 201, "{opened:?}");
         let id = opened.body["id"].as_str().unwrap_or_default();
         return (app, template.replace("{id}", id));
+    }
+    if template.starts_with("/notices/{id}") || template.starts_with("/complaints/{id}") {
+        let buyer = app.token("buyer", local_runner::demo::BUYER, None);
+        let notice: serde_json::Value = serde_json::from_str(NOTICE).unwrap_or_default();
+        let sent = app.call("POST", "/me/notices", Some(&buyer), Some(notice)).await;
+        assert_eq!(sent.status, 201, "{sent:?}");
+        let id = sent.body["id"].as_str().unwrap_or_default().to_owned();
+        if template.starts_with("/notices") {
+            return (app, template.replace("{id}", &id));
+        }
+        let admin = app.token("admin", "admin-1", None);
+        let keep = serde_json::json!({"action": "keep", "explanation": "It was repackaged."});
+        let decided = app.call("POST", &format!("/notices/{id}/decision"), Some(&admin), Some(keep)).await;
+        assert_eq!(decided.status, 200, "{decided:?}");
+        let complaint = serde_json::json!({"decisionOf": id, "explanation": "It was not."});
+        let filed = app.call("POST", "/complaints", Some(&buyer), Some(complaint)).await;
+        assert_eq!(filed.status, 201, "{filed:?}");
+        return (app, template.replace("{id}", filed.body["id"].as_str().unwrap_or_default()));
     }
     if !template.starts_with("/reviews/{id}") {
         return (app, path);

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, Problem, Query, Result};
 use jiff::Timestamp;
 use marketplace::catalog::{Category, NewProduct, Product};
+use marketplace::dsa::notice::{Author, ContentType};
 use marketplace::dsa::removal::RemovalInput;
 use marketplace::dsa::{Restriction, Statement, Subject};
 use marketplace::offer::{
@@ -25,7 +26,7 @@ use marketplace::seller::{Seller, SellerStatus};
 use marketplace::{Currency, Money};
 use ports::Ports;
 use serde::{Deserialize, Serialize};
-use store::{BuyerNotices, Dsa, Offers, Products, SellerQuality, Sellers, StoredStatement};
+use store::{About, BuyerNotices, Dsa, Notices, Offers, Products, SellerQuality, Sellers, StoredStatement};
 
 /// The ranking's weights and priors (`MARKETPLACE_RANKING`, JSON; the defaults otherwise):
 /// the listing ranks with them and `GET /legal/ranking-parameters` publishes them.
@@ -155,6 +156,10 @@ async fn create_offer(
     let Some(seller) = seller.filter(Seller::is_active) else {
         return Err(Problem::conflict("seller_not_active", "only a verified, active seller can list offers"));
     };
+    let author = Author::Seller { seller_id: seller.id.clone() };
+    if Notices::new(ports.table.as_ref()).publishing_suspended(&author, ports.clock.now()).await? {
+        return Err(Problem::forbidden("listing offers is suspended for misuse (Art. 23 DSA)"));
+    }
     let product = match edge::body::is_id(&body.product_id) {
         true => Products::new(ports.table.as_ref()).get(&body.product_id).await?,
         false => None,
@@ -356,7 +361,8 @@ async fn remove_offer(
     let subject = Subject::Offer { offer: &after, product: product.as_ref() };
     let statement = Statement::of(subject, Restriction::OfferRemoved, &removal, now);
     let puid = statement.puid.clone();
-    let stored = StoredStatement { statement, seller_id: seller.id.clone(), created_at: now };
+    let about = About { content_type: Some(ContentType::Offer), id: offer.id.clone(), notice_id: None };
+    let stored = StoredStatement { statement, seller_id: seller.id.clone(), about: Some(about), created_at: now };
     let mut also = Dsa::record(&stored, &seller.trader.email)?;
     if removal.reason.is_illegality() {
         also.push(Dsa::notify_buyers(&BuyerNotices {

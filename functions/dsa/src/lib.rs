@@ -1,16 +1,22 @@
 //! The Digital Services Act's records and pages: for admins, every statement of reasons
 //! (Art. 17) the platform recorded, oldest first, in the Transparency Database's own format, in
 //! pages of at most 100 — one page is one `POST /api/v1/statements` batch (Art. 24(5)); for
-//! anyone, the points of contact (Art. 11 and 12).
+//! anyone, the points of contact (Art. 11 and 12) and the transparency report (Art. 15 and
+//! 24) of a period, in JSON or, with `Accept: text/csv`, CSV.
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use edge::{Caller, Group, Json, PageParams, Paged, Result};
+use edge::{Problem, Query};
+use jiff::civil::Date;
 use marketplace::dsa::Statement;
 use marketplace::dsa::contact::ContactPoints;
 use ports::Ports;
-use store::Dsa;
+use serde::Deserialize;
+use store::{Dsa, Notices};
 
 /// The points of contact (`MARKETPLACE_CONTACT_POINTS`, JSON; the defaults otherwise).
 pub fn contact_points() -> &'static ContactPoints {
@@ -22,7 +28,8 @@ pub fn router(ports: Ports) -> Router {
     contact_points();
     let routes = Router::new()
         .route("/dsa/statements", get(statements))
-        .route("/legal/contact-points", get(show_contact_points));
+        .route("/legal/contact-points", get(show_contact_points))
+        .route("/dsa/transparency-report", get(transparency_report));
     edge::finish(routes, ports)
 }
 
@@ -42,4 +49,54 @@ async fn statements(
     let page = page?;
     let (stored, next) = Dsa::new(ports.table.as_ref()).statements(page.limit, page.cursor).await?;
     Ok(Json(Paged::new(stored.into_iter().map(|s| s.statement).collect(), next)))
+}
+
+/// The longest period one report covers: a year and a day (reports are half-yearly or yearly).
+const MAX_PERIOD_DAYS: i32 = 366;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Period {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /dsa/transparency-report?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included), to anyone.
+async fn transparency_report(
+    State(ports): State<Ports>,
+    headers: HeaderMap,
+    query: Result<Query<Period>>,
+) -> Result<Response> {
+    let Query(period) = query?;
+    let day = |name: &str, value: Option<&str>| -> Result<Date> {
+        value
+            .and_then(|v| v.parse::<Date>().ok())
+            .ok_or_else(|| Problem::bad_request("invalid_query", format!("{name} is required, a date as YYYY-MM-DD")))
+    };
+    let (from, to) = (day("from", period.from.as_deref())?, day("to", period.to.as_deref())?);
+    let days = (to - from).get_days();
+    if days < 0 || days >= MAX_PERIOD_DAYS {
+        return Err(Problem::bad_request("invalid_query", "to is on or after from, and the period at most 366 days"));
+    }
+    let start =
+        |d: Date| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(Problem::internal);
+    let end = to.tomorrow().map_err(Problem::internal)?;
+    let (since, until) = (start(from)?, start(end)?);
+    let table = ports.table.as_ref();
+    let notices = Notices::new(table);
+    let received = notices.received_between(since, until).await?;
+    let complaints = notices.complaints_between(since, until).await?;
+    let statements: Vec<Statement> =
+        Dsa::new(table).statements_between(since, until).await?.into_iter().map(|s| s.statement).collect();
+    let suspensions = notices.suspensions_between(since, until).await?;
+    let report = marketplace::dsa::report::report((from, to), &received, &complaints, &statements, &suspensions);
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")));
+    if wants_csv {
+        let content_type = [(header::CONTENT_TYPE, "text/csv; charset=utf-8")];
+        return Ok((content_type, report.to_csv()).into_response());
+    }
+    Ok(Json(report).into_response())
 }

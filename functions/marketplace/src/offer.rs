@@ -175,6 +175,18 @@ impl Offer {
         }
     }
 
+    /// Back on sale when the decision that removed it is reversed (DSA Art. 20); an offer that
+    /// left with its seller's account follows the account.
+    pub fn reinstate(&self, now: Timestamp) -> Option<Offer> {
+        let follows_account = self.removal_reason == Some(RemovalReason::SellerRemoved);
+        (self.status == OfferStatus::Removed && !follows_account).then(|| Offer {
+            status: OfferStatus::Active,
+            removal_reason: None,
+            updated_at: now,
+            ..self.clone()
+        })
+    }
+
     /// Applies a seller's change. Only an active offer can change; the currency stays.
     pub fn apply(&self, patch: OfferPatch, now: Timestamp) -> Result<Offer, Error> {
         if self.status != OfferStatus::Active {

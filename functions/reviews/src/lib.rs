@@ -12,13 +12,14 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use edge::{Caller, Group, Json, JsonBody, PageParams, PathId, Problem, Query, Result};
 use jiff::Timestamp;
+use marketplace::dsa::notice::Author;
 use marketplace::order::PartStatus;
 use marketplace::reviews::aggregate::Rating;
 use marketplace::reviews::calendar::Calendars;
 use marketplace::reviews::{self, Review, ReviewInput, ReviewStatus, ReviewTerms, SubRatings, Submission};
 use ports::Ports;
 use serde::{Deserialize, Serialize};
-use store::{Offers, Orders, Products, ReviewSort, Reviews, Submitted};
+use store::{Notices, Offers, Orders, Products, ReviewSort, Reviews, Submitted};
 
 pub mod policy;
 
@@ -139,6 +140,10 @@ async fn submit(State(ports): State<Ports>, caller: Caller, body: JsonBody) -> R
     };
     // Someone else's order is as unknown as no order.
     let order = order.filter(|o| o.buyer == user.sub).ok_or_else(|| Problem::not_found("order"))?;
+    let author = Author::Buyer { sub: user.sub.clone() };
+    if Notices::new(ports.table.as_ref()).publishing_suspended(&author, ports.clock.now()).await? {
+        return Err(Problem::forbidden("publishing reviews is suspended for misuse (Art. 23 DSA)"));
+    }
     let line = order.lines.iter().find(|l| l.offer_id == body.offer_id);
     let category = match line {
         Some(line) => category_of(&ports, &line.product_id).await?,

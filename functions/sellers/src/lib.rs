@@ -23,7 +23,7 @@ use std::time::Duration;
 use marketplace::dsa::removal::RemovalInput;
 use marketplace::dsa::{Removal, Restriction, Statement, Subject};
 use store::events::{self, SellerStatusChanged};
-use store::{Dsa, Onboarded, Sellers, StoredStatement};
+use store::{About, Dsa, Onboarded, Sellers, StoredStatement};
 
 pub fn router(ports: Ports) -> Router {
     let idempotent = from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
@@ -342,7 +342,9 @@ async fn decide(
         let mut also = Vec::new();
         if let (Some(restriction), Some(removal)) = (restriction, removal.as_ref()) {
             let statement = Statement::of(Subject::Account { seller: &after }, restriction, removal, now);
-            let stored = StoredStatement { statement, seller_id: after.id.clone(), created_at: now };
+            let about = About { content_type: None, id: after.id.clone(), notice_id: None };
+            let stored =
+                StoredStatement { statement, seller_id: after.id.clone(), about: Some(about), created_at: now };
             also.extend(Dsa::record(&stored, &after.trader.email)?);
         }
         sellers.replace(&before, &after, also).await?;

@@ -133,6 +133,7 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
         }
         "DsaFunction" => http(dsa::router(ports.clone())),
         "DisputesFunction" => http(disputes::router(ports.clone())),
+        "NoticesFunction" => http(notices::router(ports.clone())),
         "NotificationsFunction" => job(ports, |ports| async move {
             notifications::run(&ports)
                 .await

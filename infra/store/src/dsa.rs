@@ -13,6 +13,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use marketplace::dsa::Statement;
+use marketplace::dsa::notice::ContentType;
 use marketplace::offer::RemovalReason;
 use marketplace::order::Order;
 use ports::{Condition, Cursor, Index, Query, SortKey, Table, TableError, TxOp, Value};
@@ -30,7 +31,24 @@ pub struct StoredStatement {
     pub statement: Statement,
     /// The seller the decision concerns: its trader e-mail receives the statement.
     pub seller_id: String,
+    /// The restricted item, for a complaint about the decision (statements recorded before
+    /// complaints have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<About>,
     pub created_at: Timestamp,
+}
+
+/// What a statement's decision restricted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct About {
+    /// `None` for an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<ContentType>,
+    pub id: String,
+    /// The notice it decided, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_id: Option<String>,
 }
 
 pub struct Dsa<'a> {
@@ -66,15 +84,29 @@ impl<'a> Dsa<'a> {
     /// statement, and its mail to the seller at `seller_email`.
     pub fn record(stored: &StoredStatement, seller_email: &str) -> Result<Vec<TxOp>, TableError> {
         let puid = &stored.statement.puid;
+        let (subject, body) = marketplace::dsa::mail::statement_mail(&stored.statement);
+        let mail = ports::Mail { to: seller_email.to_owned(), subject, body };
+        Ok(vec![Self::put(stored)?, crate::Mails::queue(&format!("sor-{puid}"), &mail, stored.created_at)])
+    }
+
+    /// The write of a new statement alone, for a decision whose mail says more (a notice's).
+    pub fn put(stored: &StoredStatement) -> Result<TxOp, TableError> {
+        let puid = &stored.statement.puid;
         let mut item = record::item(stored, &keys::statement_of_reasons(puid), "statement_of_reasons")?;
         item.insert("gsi1pk".into(), Value::from(keys::STATEMENTS_PK));
         item.insert("gsi1sk".into(), Value::from(format!("{}#{puid}", keys::sortable(stored.created_at))));
-        let (subject, body) = marketplace::dsa::mail::statement_mail(&stored.statement);
-        let mail = ports::Mail { to: seller_email.to_owned(), subject, body };
-        Ok(vec![
-            TxOp::Put { item, condition: Some(Condition::NotExists) },
-            crate::Mails::queue(&format!("sor-{puid}"), &mail, stored.created_at),
-        ])
+        Ok(TxOp::Put { item, condition: Some(Condition::NotExists) })
+    }
+
+    pub async fn statement(&self, puid: &str) -> Result<Option<StoredStatement>, TableError> {
+        self.table.get(&keys::statement_of_reasons(puid)).await?.as_ref().map(record::entity).transpose()
+    }
+
+    /// Every statement recorded from `from` to before `to`, oldest first.
+    pub async fn statements_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<StoredStatement>, TableError> {
+        let query = Query::new(Index::Gsi1, keys::STATEMENTS_PK)
+            .sort(SortKey::Between(keys::sortable(from), keys::sortable(to)));
+        record::all(self.table, query).await
     }
 
     /// A page of every statement, oldest first.

@@ -329,3 +329,52 @@ mod tests {
         assert!(cheap.starts_with(&listing_prefix(Currency::EUR)));
     }
 }
+
+/// A notice (DSA Art. 16).
+pub fn notice(id: &str) -> Key {
+    Key::new(format!("NOTICE#{id}"), "NOTICE")
+}
+
+/// gsi1: every notice, by the time it was received (the transparency report's periods).
+pub const NOTICES_PK: &str = "NOTICES";
+/// gsi2: the moderators' queue of open notices, trusted flaggers' first, oldest first.
+pub const NOTICES_OPEN_PK: &str = "NOTICES#OPEN";
+
+/// A complaint (DSA Art. 20).
+pub fn complaint(id: &str) -> Key {
+    Key::new(format!("COMPLAINT#{id}"), "COMPLAINT")
+}
+
+/// One complaint per decision and complainant: this item claims the pair.
+pub fn complaint_claim(decision_of: &str, account: &str) -> Key {
+    Key::new(format!("DECISION#{decision_of}"), format!("COMPLAINT#{account}"))
+}
+
+/// gsi1: every complaint, by the time it was received.
+pub const COMPLAINTS_PK: &str = "COMPLAINTS";
+/// gsi2: the open complaints, oldest first.
+pub const COMPLAINTS_OPEN_PK: &str = "COMPLAINTS#OPEN";
+
+/// A trusted flagger (DSA Art. 22), and the accounts that notify on its behalf.
+pub fn trusted_flagger(id: &str) -> Key {
+    Key::new(format!("TRUSTED_FLAGGER#{id}"), "TRUSTED_FLAGGER")
+}
+
+pub fn trusted_flagger_account(sub: &str) -> Key {
+    Key::new(format!("USER#{sub}"), "TRUSTED_FLAGGER")
+}
+
+/// gsi1: the trusted flaggers, by registration.
+pub const TRUSTED_FLAGGERS_PK: &str = "TRUSTED_FLAGGERS";
+
+/// A party's misuse record (DSA Art. 23): `party` is a keyed hash, never an address.
+pub fn misuse(kind: &str, party: &str) -> Key {
+    Key::new(format!("MISUSE#{kind}#{party}"), "MISUSE")
+}
+
+/// A suspension for misuse, for the transparency report (gsi1 `SUSPENSIONS`).
+pub fn suspension(kind: &str, party: &str, at: Timestamp) -> Key {
+    Key::new(format!("MISUSE#{kind}#{party}"), format!("SUSPENSION#{}", sortable(at)))
+}
+
+pub const SUSPENSIONS_PK: &str = "SUSPENSIONS";

@@ -235,7 +235,8 @@ fn restriction_statement(
         explanation: seller.status_reason.clone().unwrap_or_default(),
     };
     let statement = Statement::of(Subject::Offer { offer: after, product }, restriction, &removal, seller.updated_at);
-    Some(crate::StoredStatement { statement, seller_id: seller.id.clone(), created_at: seller.updated_at })
+    // A complaint goes to the account decision this follows, not to each offer.
+    Some(crate::StoredStatement { statement, seller_id: seller.id.clone(), about: None, created_at: seller.updated_at })
 }
 
 /// The update that gives an offer the status and listing keys of `item`, its new form.

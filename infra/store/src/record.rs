@@ -41,3 +41,19 @@ pub async fn earliest_due(table: &dyn Table, pk: &str) -> Result<Option<jiff::Ti
     let page = table.query(Query::new(Index::Gsi2, pk).limit(1)).await?;
     Ok(page.items.first().and_then(|i| i.get("gsi2sk")).and_then(Value::as_str).and_then(crate::keys::time_of))
 }
+
+/// Every entity a query finds, following its pages (for bounded reads: a report's period).
+pub async fn all<T: DeserializeOwned>(table: &dyn Table, query: Query) -> Result<Vec<T>, TableError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = table.query(query.clone().cursor(cursor)).await?;
+        for item in &page.items {
+            out.push(entity(item)?);
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}

@@ -183,6 +183,11 @@ impl<'a> Reviews<'a> {
     /// Replaces `before` with `after`, moving the review in or out of its lists and ratings as
     /// its publication changes. `Err(ConditionFailed)` when the review changed meanwhile.
     pub async fn change(&self, before: &Review, after: &Review) -> Result<(), TableError> {
+        self.change_with(before, after, Vec::new()).await
+    }
+
+    /// [`Reviews::change`] with `also` in the same transaction (the review's own write first).
+    pub async fn change_with(&self, before: &Review, after: &Review, also: Vec<TxOp>) -> Result<(), TableError> {
         let was = before.status == ReviewStatus::Published;
         let is = after.status == ReviewStatus::Published;
         let mut ops = vec![replace(before, after)?];
@@ -193,6 +198,7 @@ impl<'a> Reviews<'a> {
             ops.extend(listing_puts(after)?);
         }
         ops.extend(rating_updates(was.then_some(before), is.then_some(after)));
+        ops.extend(also);
         match self.table.transact(dedupe(ops)).await {
             Err(TableError::TransactionCanceled { failed }) if failed.contains(&0) => Err(TableError::ConditionFailed),
             other => other,

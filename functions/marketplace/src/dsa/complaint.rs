@@ -135,6 +135,9 @@ pub struct Complaint {
     /// The complainant's account.
     pub account: String,
     pub explanation: String,
+    /// Where the outcome is sent: personal data, kept for that alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     pub status: ComplaintStatus,
     pub received_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,6 +215,7 @@ mod tests {
             complainant: Complainant::Provider,
             account: "b1".into(),
             explanation: "x".into(),
+            reply_to: None,
             status: ComplaintStatus::Open,
             received_at: at("2026-12-02T00:00:00Z"),
             resolution: None,

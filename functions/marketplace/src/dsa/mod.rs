@@ -12,6 +12,7 @@ pub mod contact;
 pub mod mail;
 pub mod misuse;
 pub mod notice;
+pub mod notice_mail;
 pub mod recipients;
 pub mod removal;
 pub mod report;

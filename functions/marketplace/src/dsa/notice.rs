@@ -61,10 +61,20 @@ pub struct Notifier {
 
 /// Who provided the content: a review's author, or an offer's seller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Author {
     Buyer { sub: String },
     Seller { seller_id: String },
+}
+
+impl Author {
+    /// The provider as misuse records name it (Art. 23).
+    pub fn identity(&self) -> String {
+        match self {
+            Author::Buyer { sub } => format!("buyer:{sub}"),
+            Author::Seller { seller_id } => format!("seller:{seller_id}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

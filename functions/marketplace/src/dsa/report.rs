@@ -3,7 +3,7 @@
 //! category, content type and source (trusted flaggers apart), and the actions taken on them
 //! by ground, how many automated, the median time to decide; the platform's own-initiative
 //! actions; complaints, their outcomes, the median time to resolve them and the reversals;
-//! suspensions for misuse (Art. 23); the average monthly active recipients (Art. 24(2)).
+//! suspensions for misuse (Art. 23).
 //! Notices and complaints count in the period they were received; own-initiative actions in
 //! the period they were taken.
 
@@ -28,7 +28,6 @@ pub struct TransparencyReport {
     pub own_initiative: OwnInitiative,
     pub complaints: Complaints,
     pub suspensions: Suspensions,
-    pub average_monthly_active_recipients: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -103,7 +102,6 @@ pub fn report(
     complaints: &[Complaint],
     statements: &[Statement],
     suspensions: &[Misuser],
-    average_monthly_active_recipients: u64,
 ) -> TransparencyReport {
     let mut n = Notices::default();
     let mut a = NoticeActions::default();
@@ -175,16 +173,7 @@ pub fn report(
         notifiers: suspensions.iter().filter(|m| **m == Misuser::Notifier).count() as u64,
         providers: suspensions.iter().filter(|m| **m == Misuser::Provider).count() as u64,
     };
-    TransparencyReport {
-        from,
-        to,
-        notices: n,
-        notice_actions: a,
-        own_initiative: own,
-        complaints: c,
-        suspensions,
-        average_monthly_active_recipients,
-    }
+    TransparencyReport { from, to, notices: n, notice_actions: a, own_initiative: own, complaints: c, suspensions }
 }
 
 impl TransparencyReport {
@@ -235,7 +224,6 @@ impl TransparencyReport {
         row("complaints", "median_seconds_to_resolution", opt(c.median_seconds_to_resolution));
         row("suspensions", "notifiers", self.suspensions.notifiers.to_string());
         row("suspensions", "providers", self.suspensions.providers.to_string());
-        row("recipients", "average_monthly_active_recipients", self.average_monthly_active_recipients.to_string());
         rows.join("\n") + "\n"
     }
 }
@@ -255,12 +243,12 @@ mod tests {
     #[test]
     fn an_empty_period_reports_zeros_and_no_median() {
         let d: Date = "2026-01-01".parse().expect("date");
-        let r = report((d, d), &[], &[], &[], &[], 7);
+        let r = report((d, d), &[], &[], &[], &[]);
         assert_eq!((r.notices.total, r.complaints.received, r.notice_actions.median_seconds_to_decision), (0, 0, None));
         assert_eq!(r.notices.by_content_type.get("review"), Some(&0));
         let csv = r.to_csv();
         assert!(csv.starts_with("section,metric,value\n"));
-        assert!(csv.contains("recipients,average_monthly_active_recipients,7\n"));
+        assert!(csv.contains("suspensions,providers,0\n"));
         assert!(csv.lines().all(|l| l.split(',').count() == 3), "{csv}");
     }
 }
