@@ -75,7 +75,7 @@ async fn transparency_report(
     };
     let (from, to) = (day("from", period.from.as_deref())?, day("to", period.to.as_deref())?);
     let days = (to - from).get_days();
-    if days < 0 || days >= MAX_PERIOD_DAYS {
+    if !(0..MAX_PERIOD_DAYS).contains(&days) {
         return Err(Problem::bad_request("invalid_query", "to is on or after from, and the period at most 366 days"));
     }
     let start =

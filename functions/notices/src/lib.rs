@@ -97,8 +97,8 @@ impl NoticeView {
 
 /// The content a notice is about, as stored.
 enum Content {
-    Review(Review),
-    Offer { offer: Offer, seller: Seller, product: Option<Product> },
+    Review(Box<Review>),
+    Offer { offer: Box<Offer>, seller: Box<Seller>, product: Option<Box<Product>> },
 }
 
 impl Content {
@@ -125,13 +125,17 @@ async fn content(ports: &Ports, content_type: ContentType, id: &str) -> Result<O
     }
     let table = ports.table.as_ref();
     Ok(match content_type {
-        ContentType::Review => Reviews::new(table).get(id).await?.map(Content::Review),
+        ContentType::Review => Reviews::new(table).get(id).await?.map(|r| Content::Review(Box::new(r))),
         ContentType::Offer => match Offers::new(table).get(id).await? {
             None => None,
             Some(offer) => {
                 let seller = Sellers::new(table).get(&offer.seller_id).await?;
                 let product = Products::new(table).get(&offer.product_id).await?;
-                seller.map(|seller| Content::Offer { offer, seller, product })
+                seller.map(|seller| Content::Offer {
+                    offer: Box::new(offer),
+                    seller: Box::new(seller),
+                    product: product.map(Box::new),
+                })
             }
         },
     })
@@ -239,8 +243,8 @@ async fn show(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) ->
 /// The content's change a decision brings, run in one transaction with `also`.
 enum Change {
     None,
-    Review { before: Review, after: Review },
-    Offer { before: Offer, after: Offer, seller: Seller },
+    Review { before: Box<Review>, after: Box<Review> },
+    Offer { before: Box<Offer>, after: Box<Offer>, seller: Box<Seller> },
 }
 
 async fn commit(ports: &Ports, change: Change, also: Vec<TxOp>) -> Result<()> {
@@ -278,7 +282,7 @@ fn restrict(
                 notice.source,
                 now,
             );
-            (Change::Review { before, after }, statement, Vec::new())
+            (Change::Review { before, after: Box::new(after) }, statement, Vec::new())
         }
         Content::Offer { offer, seller, product } => {
             if offer.status == OfferStatus::Removed {
@@ -289,7 +293,7 @@ fn restrict(
                 .find(|r| r.as_str() == notice.reason)
                 .unwrap_or(marketplace::offer::RemovalReason::SellerTermsBreach);
             let after = offer.remove(reason, now);
-            let subject = Subject::Offer { offer: &after, product: product.as_ref() };
+            let subject = Subject::Offer { offer: &after, product: product.as_deref() };
             let statement = Statement::decided(subject, restriction, &grounds, explanation, notice.source, now);
             let mut ops = Vec::new();
             if grounds.is_illegality() {
@@ -301,7 +305,7 @@ fn restrict(
                     removed_at: now,
                 })?);
             }
-            (Change::Offer { before: offer, after, seller }, statement, ops)
+            (Change::Offer { before: offer, after: Box::new(after), seller }, statement, ops)
         }
     };
     let about = About {
@@ -540,14 +544,16 @@ async fn reversal(ports: &Ports, complaint: &Complaint, now: Timestamp) -> Resul
     let change = match decided.content_type {
         Some(ContentType::Review) => match Reviews::new(table).get(&decided.subject_id).await? {
             Some(before) => match before.reinstate() {
-                Some(after) => Change::Review { before, after },
+                Some(after) => Change::Review { before: Box::new(before), after: Box::new(after) },
                 None => Change::None,
             },
             None => Change::None,
         },
         Some(ContentType::Offer) => match Offers::new(table).get(&decided.subject_id).await? {
             Some(before) => match (before.reinstate(now), Sellers::new(table).get(&before.seller_id).await?) {
-                (Some(after), Some(seller)) => Change::Offer { before, after, seller },
+                (Some(after), Some(seller)) => {
+                    Change::Offer { before: Box::new(before), after: Box::new(after), seller: Box::new(seller) }
+                }
                 _ => Change::None,
             },
             None => Change::None,

@@ -301,35 +301,6 @@ pub fn product_notice(product_id: &str, offer_id: &str) -> Key {
     Key::new(format!("PRODUCT#{product_id}"), format!("NOTICE#{offer_id}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seller_queues_sort_by_onboarding_and_keep_apart_from_other_partitions() {
-        use marketplace::seller::SellerStatus;
-        let at = |s: &str| s.parse::<Timestamp>().expect("a time");
-        let older = sellers_in_status_sk(at("2026-11-02T09:00:00Z"), "sel_demo_pending");
-        let newer = sellers_in_status_sk(at("2026-11-02T09:00:00.000001Z"), "sel_01aaaaaaaaaaaaaaaaaaaaaaaa");
-        assert!(older < newer);
-        let pending = sellers_in_status_pk(SellerStatus::PendingVerification);
-        assert_eq!(pending, "SELLERS#pending_verification");
-        // gsi1's other partitions start SELLER#<id>#…, PRODUCT#…, BUYER#…: none starts SELLERS#.
-        for other in [seller_orders_pk("s"), seller_help_pk("s"), seller_ledger_pk("s"), listing_pk("p")] {
-            assert!(!other.starts_with("SELLERS#"), "{other}");
-        }
-    }
-
-    #[test]
-    fn listing_keys_sort_by_price() {
-        let cheap = listing_sk(Currency::EUR, 9_900, "off_b");
-        let dear = listing_sk(Currency::EUR, 24_900, "off_a");
-        let dearest = listing_sk(Currency::EUR, 10_000_000, "off_c");
-        assert!(cheap < dear && dear < dearest);
-        assert!(cheap.starts_with(&listing_prefix(Currency::EUR)));
-    }
-}
-
 /// A notice (DSA Art. 16).
 pub fn notice(id: &str) -> Key {
     Key::new(format!("NOTICE#{id}"), "NOTICE")
@@ -378,3 +349,32 @@ pub fn suspension(kind: &str, party: &str, at: Timestamp) -> Key {
 }
 
 pub const SUSPENSIONS_PK: &str = "SUSPENSIONS";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seller_queues_sort_by_onboarding_and_keep_apart_from_other_partitions() {
+        use marketplace::seller::SellerStatus;
+        let at = |s: &str| s.parse::<Timestamp>().expect("a time");
+        let older = sellers_in_status_sk(at("2026-11-02T09:00:00Z"), "sel_demo_pending");
+        let newer = sellers_in_status_sk(at("2026-11-02T09:00:00.000001Z"), "sel_01aaaaaaaaaaaaaaaaaaaaaaaa");
+        assert!(older < newer);
+        let pending = sellers_in_status_pk(SellerStatus::PendingVerification);
+        assert_eq!(pending, "SELLERS#pending_verification");
+        // gsi1's other partitions start SELLER#<id>#…, PRODUCT#…, BUYER#…: none starts SELLERS#.
+        for other in [seller_orders_pk("s"), seller_help_pk("s"), seller_ledger_pk("s"), listing_pk("p")] {
+            assert!(!other.starts_with("SELLERS#"), "{other}");
+        }
+    }
+
+    #[test]
+    fn listing_keys_sort_by_price() {
+        let cheap = listing_sk(Currency::EUR, 9_900, "off_b");
+        let dear = listing_sk(Currency::EUR, 24_900, "off_a");
+        let dearest = listing_sk(Currency::EUR, 10_000_000, "off_c");
+        assert!(cheap < dear && dear < dearest);
+        assert!(cheap.starts_with(&listing_prefix(Currency::EUR)));
+    }
+}
