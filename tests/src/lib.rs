@@ -348,6 +348,19 @@ impl App {
 
     /// `buyer` (a token) orders one unit of each offer, shipped to France, and pays through
     /// the sandbox; returns the order's id. The order's view never shows the buyer's address.
+    /// Moves the runner's clock by an ISO 8601 duration (`PT10M`, `P8D`); due schedules run.
+    pub async fn advance(&self, by: &str) {
+        let moved = self.call("POST", "/_local/clock", None, Some(serde_json::json!({"advance": by}))).await;
+        assert_eq!(moved.status, 200, "{moved:?}");
+    }
+
+    /// Every mail the runner sent so far.
+    pub async fn outbox(&self) -> Vec<serde_json::Value> {
+        let reply = self.get("/_local/outbox", None).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.body["items"].as_array().cloned().expect("a list of mails")
+    }
+
     pub async fn paid_order(&self, buyer: &str, offers: &[&str]) -> String {
         let lines: Vec<serde_json::Value> =
             offers.iter().map(|o| serde_json::json!({"offerId": o, "quantity": 1})).collect();

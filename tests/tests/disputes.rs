@@ -12,15 +12,6 @@ use serde_json::{Value, json};
 const IPHONE_LYON: &str = "off_demo_iphone_lyon";
 const IPAD_LYON: &str = "off_demo_ipad_lyon";
 
-async fn advance(app: &App, by: &str) {
-    let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": by}))).await;
-    assert_eq!(moved.status, 200, "{moved:?}");
-}
-
-async fn outbox(app: &App) -> Vec<Value> {
-    app.get("/_local/outbox", None).await.body["items"].as_array().cloned().expect("mails")
-}
-
 fn buyer(app: &App, name: &str) -> String {
     app.token_with_email("buyer", &format!("dispute-{name}"), &format!("{name}@example.test"))
 }
@@ -64,7 +55,7 @@ async fn an_ignored_help_request_ends_in_a_partial_refund(app: &App) {
     let help = json!({"offerId": IPHONE_LYON, "reason": "not_delivered", "message": "Where is it?"});
     let asked = app.call("POST", &format!("/orders/{order}/help-requests"), Some(&ana), Some(help)).await;
     assert_eq!(asked.status, 201, "{asked:?}");
-    advance(app, "P6D").await;
+    app.advance("P6D").await;
     let ana = buyer(app, "ana");
 
     // Careless and hostile input first: nothing is written.
@@ -122,14 +113,14 @@ async fn an_ignored_help_request_ends_in_a_partial_refund(app: &App) {
     // The seller was told, and is overdue five business days later (opened on a Saturday, with
     // Armistice Day on the way: the end of Monday 16 November in Paris).
     app.call("POST", "/_local/schedules/notifications/run", None, None).await;
-    let mails = outbox(app).await;
+    let mails = app.outbox().await;
     let lyon_email =
         app.get(&format!("/sellers/{SELLER_LYON}"), None).await.body["email"].as_str().expect("an e-mail").to_owned();
     assert!(
         mails.iter().any(|m| m["to"] == lyon_email.as_str() && m["body"].as_str().is_some_and(|b| b.contains(&id))),
         "{mails:#?}"
     );
-    advance(app, "P10D").await;
+    app.advance("P10D").await;
     let (ana, admin) = (buyer(app, "ana"), app.admin());
     let queue = app.get("/disputes?status=open", Some(&admin)).await;
     let listed = queue.body["items"]
@@ -199,8 +190,8 @@ async fn an_escalated_case_gives_the_mediator_and_stores_the_case_file(app: &App
         app.call("POST", &format!("/disputes/{id}/messages"), Some(&bo), Some(json!({"message": "hello"}))).await;
     assert_eq!(late.status, 409);
     // The buyer is mailed the mediator and the case file's link; both are stored.
-    advance(app, "PT10M").await;
-    let mails = outbox(app).await;
+    app.advance("PT10M").await;
+    let mails = app.outbox().await;
     let to_bo: Vec<&Value> = mails.iter().filter(|m| m["to"] == "bo@example.test").collect();
     let mediator_mail =
         to_bo.iter().find(|m| m["subject"].as_str().is_some_and(|s| s.contains("mediator"))).expect("mailed");

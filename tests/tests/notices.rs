@@ -11,15 +11,6 @@ use serde_json::{Value, json};
 const IPHONE_LYON: &str = "off_demo_iphone_lyon";
 const IPAD_LYON: &str = "off_demo_ipad_lyon";
 
-async fn advance(app: &App, by: &str) {
-    let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": by}))).await;
-    assert_eq!(moved.status, 200, "{moved:?}");
-}
-
-async fn outbox(app: &App) -> Vec<Value> {
-    app.get("/_local/outbox", None).await.body["items"].as_array().cloned().expect("mails")
-}
-
 fn mails_to<'a>(mails: &'a [Value], to: &str) -> Vec<&'a Value> {
     mails.iter().filter(|m| m["to"] == to).collect()
 }
@@ -69,8 +60,8 @@ async fn a_removed_review_comes_back_on_a_founded_complaint(app: &App) {
     let id = sent.body["id"].as_str().expect("an id").to_owned();
     assert_eq!(app.get(&format!("/reviews/{review}"), None).await.status, 200, "visible until decided");
 
-    advance(app, "PT2H").await;
-    let receipts = outbox(app).await;
+    app.advance("PT2H").await;
+    let receipts = app.outbox().await;
     assert!(
         mails_to(&receipts, "ada@example.org").iter().any(|m| m["subject"].as_str().is_some_and(|s| s.contains(&id)))
     );
@@ -90,8 +81,8 @@ async fn a_removed_review_comes_back_on_a_founded_complaint(app: &App) {
     for personal in ["author@example.test", "notice-author", "Marc Dupont", "ada@example.org"] {
         assert!(!s.to_string().contains(personal), "{personal} in {s}");
     }
-    advance(app, "PT10M").await;
-    let mails = outbox(app).await;
+    app.advance("PT10M").await;
+    let mails = app.outbox().await;
     assert!(
         mails_to(&mails, "ada@example.org").iter().any(|m| m["subject"] == format!("Decision on your notice {id}"))
     );
@@ -109,7 +100,7 @@ async fn a_removed_review_comes_back_on_a_founded_complaint(app: &App) {
     assert_eq!(app.call("POST", "/complaints", Some(&author), Some(complaint)).await.status, 409, "once");
     let cmp = filed.body["id"].as_str().expect("an id").to_owned();
 
-    advance(app, "P1D").await;
+    app.advance("P1D").await;
     let by_buyer = app
         .call(
             "POST",
@@ -158,7 +149,7 @@ async fn trusted_flaggers_come_first_and_misuse_is_suspended(app: &App) {
         .call("POST", "/notices", None, Some(notice("offer", IPHONE_LYON, "not_repackaged", "bob@example.org")))
         .await;
     assert_eq!(plain.status, 201, "{plain:?}");
-    advance(app, "PT1M").await;
+    app.advance("PT1M").await;
     let tf = app.token("buyer", "tf-ada", None);
     let trusted = app
         .call("POST", "/me/notices", Some(&tf), Some(notice("offer", IPAD_LYON, "prohibited_trade", "ada@cwe.example")))
@@ -195,8 +186,8 @@ async fn trusted_flaggers_come_first_and_misuse_is_suspended(app: &App) {
         let kept = app.call("POST", &format!("/notices/{id}/decision"), Some(&app.admin()), Some(keep)).await;
         assert_eq!(kept.status, 200, "{kept:?}");
     }
-    advance(app, "PT10M").await;
-    let mails = outbox(app).await;
+    app.advance("PT10M").await;
+    let mails = app.outbox().await;
     let to_bob = mails_to(&mails, "bob@example.org");
     assert_eq!(to_bob.iter().filter(|m| m["subject"] == "Warning: misuse of the marketplace").count(), 1);
     assert_eq!(to_bob.iter().filter(|m| m["subject"] == "Suspension for misuse of the marketplace").count(), 1);
@@ -208,7 +199,7 @@ async fn trusted_flaggers_come_first_and_misuse_is_suspended(app: &App) {
         .call("POST", "/notices", None, Some(notice("offer", IPHONE_LYON, "not_repackaged", "eve@example.org")))
         .await;
     assert_eq!(others.status, 201, "{others:?}");
-    advance(app, "P31D").await;
+    app.advance("P31D").await;
     let back = app
         .call("POST", "/notices", None, Some(notice("offer", IPHONE_LYON, "not_repackaged", "bob@example.org")))
         .await;
@@ -258,7 +249,7 @@ async fn careless_and_hostile_notices_write_nothing(app: &App) {
         409,
         "decided once"
     );
-    advance(app, "P6M1D").await;
+    app.advance("P6M1D").await;
     let buyer = app.token_with_email("buyer", "careless-notifier", "careless@example.test");
     let late = app.call("POST", "/complaints", Some(&buyer), Some(json!({"decisionOf": id, "explanation": "x"}))).await;
     assert_eq!((late.status, late.code()), (409, "complaint_window_closed"), "{late:?}");

@@ -17,16 +17,6 @@ fn removal(reason: &str) -> Value {
     json!({"reason": reason, "explanation": "Checked by the quality team on 2026-11-02: see the case file."})
 }
 
-async fn advance(app: &App, by: &str) {
-    let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": by}))).await;
-    assert_eq!(moved.status, 200, "{moved:?}");
-}
-
-async fn outbox(app: &App) -> Vec<Value> {
-    let reply = app.get("/_local/outbox", None).await;
-    reply.body["items"].as_array().cloned().expect("a list of mails")
-}
-
 /// Every statement recorded so far, each checked against the reference's field rules.
 async fn statements(app: &App) -> Vec<Value> {
     let mut all = Vec::new();
@@ -124,12 +114,12 @@ async fn removing_an_offer_is_for_admins_explained_and_final(app: &App) {
     assert_eq!(statement["decision_ground"], "DECISION_GROUND_INCOMPATIBLE_CONTENT");
     assert_eq!(statement["source_type"], "SOURCE_VOLUNTARY");
     assert!(statement.get("decision_account").is_none(), "an offer, not an account");
-    advance(app, "PT10M").await;
+    app.advance("PT10M").await;
     let run = app.call("POST", "/_local/schedules/notifications/run", None, None).await;
     assert_eq!(run.status, 200, "{run:?}");
     let seller = app.get(&format!("/sellers/{SELLER_BERLIN}"), None).await;
     let to = seller.body["email"].as_str().expect("the trader's e-mail").to_owned();
-    let mails: Vec<Value> = outbox(app).await.into_iter().filter(|m| m["to"] == to.as_str()).collect();
+    let mails: Vec<Value> = app.outbox().await.into_iter().filter(|m| m["to"] == to.as_str()).collect();
     assert_eq!(mails.len(), 1, "{mails:?}");
     let text = mails[0]["body"].as_str().expect("a body");
     assert!(text.contains(statement["puid"].as_str().expect("a puid")), "{text}");
@@ -173,11 +163,11 @@ async fn removing_a_seller_hides_all_its_offers_at_once_and_explains_each(app: &
         assert!(of[0]["decision_facts"].as_str().is_some_and(|f| f.contains("seller's account was terminated")));
     }
     // Each is mailed to the seller once, however often the job runs.
-    advance(app, "PT10M").await;
+    app.advance("PT10M").await;
     app.call("POST", "/_local/schedules/notifications/run", None, None).await;
     let account = app.get(&format!("/sellers/{SELLER_BERLIN}/account"), Some(&admin)).await;
     let to = account.body["email"].as_str().expect("the trader's e-mail").to_owned();
-    let mails = outbox(app).await;
+    let mails = app.outbox().await;
     let to_seller: Vec<&Value> = mails.iter().filter(|m| m["to"] == to.as_str()).collect();
     assert_eq!(to_seller.len(), 3, "{mails:#?}");
     assert!(to_seller.iter().all(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Statement of reasons"))));
@@ -240,12 +230,12 @@ async fn buyers_of_an_illegal_product_are_told_once(app: &App) {
     assert_eq!(removed.status, 200, "{removed:?}");
     // The removal retried: refused, and told no one twice.
     assert_eq!(app.call("POST", &path, Some(&admin), Some(removal("health_safety_environment"))).await.status, 409);
-    advance(app, "PT10M").await;
+    app.advance("PT10M").await;
     for _ in 0..2 {
         let run = app.call("POST", "/_local/schedules/notifications/run", None, None).await;
         assert_eq!(run.status, 200, "{run:?}");
     }
-    let mails = outbox(app).await;
+    let mails = app.outbox().await;
     let notices: Vec<&Value> =
         mails.iter().filter(|m| m["subject"].as_str().is_some_and(|s| s.contains("is illegal"))).collect();
     let told: Vec<&str> = notices.iter().filter_map(|m| m["to"].as_str()).collect();
@@ -266,8 +256,8 @@ async fn buyers_of_an_illegal_product_are_told_once(app: &App) {
     let terms =
         app.call("POST", "/offers/off_demo_iphone_berlin/removal", Some(&admin), Some(removal("not_repackaged"))).await;
     assert_eq!(terms.status, 200, "{terms:?}");
-    advance(app, "PT10M").await;
-    let after = outbox(app).await;
+    app.advance("PT10M").await;
+    let after = app.outbox().await;
     assert!(!after.iter().any(|m| m["to"] == "other@example.test"), "{after:#?}");
     let statements = statements(app).await;
     assert_eq!(statements.len(), 2, "{statements:#?}");

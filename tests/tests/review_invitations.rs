@@ -21,18 +21,7 @@ fn buyer(app: &App, email: &str) -> String {
     app.token_with_email("buyer", &format!("buyer-{}", email.replace(['@', '.'], "-")), email)
 }
 
-async fn advance(app: &App, by: &str) {
-    let moved = app.call("POST", "/_local/clock", None, Some(json!({"advance": by}))).await;
-    assert_eq!(moved.status, 200, "{moved:?}");
-}
-
 /// The mails in the runner's outbox.
-async fn outbox(app: &App) -> Vec<Value> {
-    let reply = app.get("/_local/outbox", None).await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    reply.body["items"].as_array().cloned().expect("a list of mails")
-}
-
 fn sent_to<'a>(mails: &'a [Value], email: &str) -> Vec<&'a Value> {
     mails.iter().filter(|m| m["to"] == email).collect()
 }
@@ -53,11 +42,11 @@ async fn a_buyer_is_invited_once_about_a_week_after_delivery(app: &App) {
     let order = app.paid_order(&ana, &[IPHONE_LYON]).await;
     app.deliver(&order, &app.lyon()).await;
 
-    advance(app, "P6D").await;
-    assert!(sent_to(&outbox(app).await, "ana@example.test").is_empty(), "six days after delivery: not yet");
+    app.advance("P6D").await;
+    assert!(sent_to(&app.outbox().await, "ana@example.test").is_empty(), "six days after delivery: not yet");
 
-    advance(app, "P2D").await;
-    let mails = outbox(app).await;
+    app.advance("P2D").await;
+    let mails = app.outbox().await;
     let mine = sent_to(&mails, "ana@example.test");
     assert_eq!(mine.len(), 1, "{mails:?}");
     let body = mine[0]["body"].as_str().expect("a body");
@@ -67,11 +56,11 @@ async fn a_buyer_is_invited_once_about_a_week_after_delivery(app: &App) {
     assert!(mine[0]["sentAt"].as_str().is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok()), "{mails:?}");
 
     // Later, and again by hand: nothing more.
-    advance(app, "P30D").await;
+    app.advance("P30D").await;
     let ran = app.call("POST", "/_local/schedules/review-invitations/run", None, None).await;
     assert_eq!(ran.status, 200, "{ran:?}");
-    assert_eq!(outbox(app).await.len(), mails.len());
-    assert_eq!(sent_to(&outbox(app).await, "ana@example.test").len(), 1);
+    assert_eq!(app.outbox().await.len(), mails.len());
+    assert_eq!(sent_to(&app.outbox().await, "ana@example.test").len(), 1);
 }
 
 async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app: &App) {
@@ -116,8 +105,8 @@ async fn cancelled_and_fully_refunded_orders_get_none_whatever_else_happened(app
     let reply = app.call("POST", &format!("/orders/{helped}/help-requests"), Some(&helped_buyer), Some(help)).await;
     assert_eq!(reply.status, 201, "{reply:?}");
 
-    advance(app, "P8D").await;
-    let mails = outbox(app).await;
+    app.advance("P8D").await;
+    let mails = app.outbox().await;
     assert!(sent_to(&mails, "cancelled@example.test").is_empty(), "{mails:?}");
     assert!(sent_to(&mails, "refunded@example.test").is_empty(), "{mails:?}");
     let partly_mails = sent_to(&mails, "partly@example.test");
@@ -133,13 +122,13 @@ async fn an_order_of_two_sellers_is_invited_once_after_its_last_delivery(app: &A
     let bo = buyer(app, "bo@example.test");
     let order = app.paid_order(&bo, &[IPHONE_LYON, MACBOOK_BERLIN]).await;
     app.deliver(&order, &app.lyon()).await;
-    advance(app, "P3D").await;
+    app.advance("P3D").await;
     app.deliver(&order, &app.berlin()).await;
     // A week after the first delivery, the second is only four days old.
-    advance(app, "P5D").await;
-    assert!(sent_to(&outbox(app).await, "bo@example.test").is_empty());
-    advance(app, "P3D").await;
-    let mails = outbox(app).await;
+    app.advance("P5D").await;
+    assert!(sent_to(&app.outbox().await, "bo@example.test").is_empty());
+    app.advance("P3D").await;
+    let mails = app.outbox().await;
     let mine = sent_to(&mails, "bo@example.test");
     assert_eq!(mine.len(), 1, "{mails:?}");
     let body = mine[0]["body"].as_str().expect("a body");
@@ -163,7 +152,7 @@ async fn orders_without_an_address_and_concurrent_runs_send_nothing_twice(app: &
     assert_eq!(one.sent + two.sent, 1, "{one:?} {two:?}");
     let again = review_invitations::run(ports, &settings).await.expect("a run");
     assert_eq!((again.sent, again.failed), (0, 0), "{again:?}");
-    let mails = outbox(app).await;
+    let mails = app.outbox().await;
     assert_eq!(sent_to(&mails, "cy@example.test").len(), 1, "{mails:?}");
     assert_eq!(mails.len(), 1, "the order without an address got nothing: {mails:?}");
     assert_eq!(review_invitations::next_due(ports, &settings).await.expect("the due list"), None);
@@ -232,12 +221,12 @@ async fn embedded_a_failed_send_is_retried_at_the_next_run() {
     let settings = Settings::default();
     let failed = review_invitations::run(&app.runner.ports, &settings).await;
     assert!(failed.is_err(), "{failed:?}");
-    assert!(outbox(&app).await.is_empty());
+    assert!(app.outbox().await.is_empty());
     flaky.down.store(false, Ordering::SeqCst);
     let sent = review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
     assert_eq!(sent.sent, 1, "{sent:?}");
     review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
-    assert_eq!(sent_to(&outbox(&app).await, "dee@example.test").len(), 1);
+    assert_eq!(sent_to(&app.outbox().await, "dee@example.test").len(), 1);
 
     // A send with no answer may have left: that order is never mailed again.
     let eve = buyer(&app, "eve@example.test");
@@ -251,5 +240,5 @@ async fn embedded_a_failed_send_is_retried_at_the_next_run() {
         app.runner.clock.advance(jiff::SignedDuration::from_hours(2));
         review_invitations::run(&app.runner.ports, &settings).await.expect("a run");
     }
-    assert_eq!(sent_to(&outbox(&app).await, "eve@example.test").len(), 1, "sent once, never again");
+    assert_eq!(sent_to(&app.outbox().await, "eve@example.test").len(), 1, "sent once, never again");
 }

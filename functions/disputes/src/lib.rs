@@ -486,10 +486,7 @@ async fn export(
     allowed(party, Action::Export)?;
     let order = order_of(&ports, &dispute).await?;
     let file = case_file(&ports, &dispute, &order).await?;
-    let wants_pdf = headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("application/pdf")));
+    let wants_pdf = edge::body::accepts(&headers, "application/pdf");
     if !wants_pdf {
         return Ok(Json(file).into_response());
     }

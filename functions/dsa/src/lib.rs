@@ -90,10 +90,7 @@ async fn transparency_report(
         Dsa::new(table).statements_between(since, until).await?.into_iter().map(|s| s.statement).collect();
     let suspensions = notices.suspensions_between(since, until).await?;
     let report = marketplace::dsa::report::report((from, to), &received, &complaints, &statements, &suspensions);
-    let wants_csv = headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")));
+    let wants_csv = edge::body::accepts(&headers, "text/csv");
     if wants_csv {
         let content_type = [(header::CONTENT_TYPE, "text/csv; charset=utf-8")];
         return Ok((content_type, report.to_csv()).into_response());

@@ -127,6 +127,11 @@ impl RemovalReason {
 
     /// Whether the ground is the product's illegality (not a breach of the platform's own
     /// terms): its buyers are then told (DSA Art. 32).
+    /// The ground an admin or a notice names, `None` when it is not one of [`Self::GROUNDS`].
+    pub fn ground(name: &str) -> Option<RemovalReason> {
+        Self::GROUNDS.into_iter().find(|r| r.as_str() == name)
+    }
+
     pub fn is_illegality(self) -> bool {
         matches!(self, Self::IllegalContent | Self::ProhibitedTrade | Self::HealthSafetyEnvironment)
     }

@@ -24,7 +24,7 @@ use marketplace::dsa::notice::{
     Action, Author, ContentType, Decision, DecisionInput, Notice, NoticeInput, NoticeStatus, Notifier,
 };
 use marketplace::dsa::{Source, Statement, Subject, notice_mail};
-use marketplace::offer::{Offer, OfferStatus};
+use marketplace::offer::{Offer, OfferStatus, RemovalReason};
 use marketplace::reviews::{Review, ReviewStatus};
 use marketplace::seller::Seller;
 use ports::{Mail, Ports, TxOp};
@@ -288,10 +288,7 @@ fn restrict(
             if offer.status == OfferStatus::Removed {
                 return Err(Problem::conflict("already_removed", "this offer was removed before"));
             }
-            let reason = marketplace::offer::RemovalReason::GROUNDS
-                .into_iter()
-                .find(|r| r.as_str() == notice.reason)
-                .unwrap_or(marketplace::offer::RemovalReason::SellerTermsBreach);
+            let reason = RemovalReason::ground(&notice.reason).unwrap_or(RemovalReason::SellerTermsBreach);
             let after = offer.remove(reason, now);
             let subject = Subject::Offer { offer: &after, product: product.as_deref() };
             let statement = Statement::decided(subject, restriction, &grounds, explanation, notice.source, now);

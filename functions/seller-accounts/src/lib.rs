@@ -101,10 +101,7 @@ async fn statement(
         Some(stored) => stored,
         None => statements.build(&seller, &month, currency).await?,
     };
-    let wants_csv = headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")));
+    let wants_csv = edge::body::accepts(&headers, "text/csv");
     if !wants_csv {
         return Ok(Json(statement).into_response());
     }

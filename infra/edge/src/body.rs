@@ -143,6 +143,14 @@ pub struct PathId(pub String);
 
 pub const MAX_ID_LEN: usize = 100;
 
+/// Whether the request's `Accept` names `media_type` (a document also served as JSON).
+pub fn accepts(headers: &axum::http::HeaderMap, media_type: &str) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(media_type)))
+}
+
 pub fn is_id(value: &str) -> bool {
     (1..=MAX_ID_LEN).contains(&value.len())
         && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')

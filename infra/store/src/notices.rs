@@ -68,6 +68,10 @@ fn kind(misuser: Misuser) -> &'static str {
     }
 }
 
+fn misuser(name: &str) -> Option<Misuser> {
+    [Misuser::Notifier, Misuser::Provider].into_iter().find(|m| kind(*m) == name)
+}
+
 /// The key of a party in misuse records: a hash, so that no key is an address or account.
 pub fn party(identity: &str) -> String {
     let digest = Sha256::digest(identity.trim().to_lowercase().as_bytes());
@@ -247,21 +251,13 @@ impl<'a> Notices<'a> {
 
     /// The suspensions for misuse that started from `from` to before `to`.
     pub async fn suspensions_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Misuser>, TableError> {
-        let sort = SortKey::Between(keys::sortable(from), keys::sortable(to));
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let query = Query::new(Index::Gsi1, keys::SUSPENSIONS_PK).sort(sort.clone()).cursor(cursor);
-            let page = self.table.query(query).await?;
-            out.extend(page.items.iter().filter_map(|i| match i.get("misuser").and_then(Value::as_str) {
-                Some("NOTIFIER") => Some(Misuser::Notifier),
-                Some("PROVIDER") => Some(Misuser::Provider),
-                _ => None,
-            }));
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
+        #[derive(Deserialize)]
+        struct Entry {
+            misuser: String,
         }
+        let sort = SortKey::Between(keys::sortable(from), keys::sortable(to));
+        let entries: Vec<Entry> =
+            record::all(self.table, Query::new(Index::Gsi1, keys::SUSPENSIONS_PK).sort(sort)).await?;
+        Ok(entries.iter().filter_map(|e| misuser(&e.misuser)).collect())
     }
 }

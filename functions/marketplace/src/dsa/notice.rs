@@ -46,9 +46,7 @@ impl ContentType {
     pub fn grounds(self, reason: &str) -> Option<Grounds> {
         match self {
             ContentType::Review => ReviewRemovalReason::parse(reason).map(ReviewRemovalReason::grounds),
-            ContentType::Offer => {
-                RemovalReason::GROUNDS.into_iter().find(|r| r.as_str() == reason).map(super::removal::grounds)
-            }
+            ContentType::Offer => RemovalReason::ground(reason).map(super::removal::grounds),
         }
     }
 }
@@ -347,7 +345,7 @@ impl Notice {
         Ok(Notice { decision: Some(decision), version: self.version + 1, ..self.clone() })
     }
 
-    /// The decision's source in the statement: the notice's kind.
+    /// Its place in the moderators' queue: trusted flaggers' notices first (Art. 22(1)).
     pub fn priority(&self) -> u8 {
         match self.source {
             Source::TrustedFlagger => 0,

@@ -38,7 +38,7 @@ impl RemovalInput {
                 None
             }
             Some(name) => {
-                let found = RemovalReason::GROUNDS.into_iter().find(|r| r.as_str() == name);
+                let found = RemovalReason::ground(name);
                 if found.is_none() {
                     v.add("reason", format!("must be one of {}", names()));
                 }
