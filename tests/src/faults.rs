@@ -118,4 +118,8 @@ impl Table for FaultyTable {
     async fn query(&self, query: Query) -> Result<Page, TableError> {
         faulty!(self, self.inner.query(query.clone()).await)
     }
+
+    async fn count(&self, query: Query, filter: Option<ports::Condition>) -> Result<u64, TableError> {
+        faulty!(self, self.inner.count(query.clone(), filter.clone()).await)
+    }
 }

@@ -237,12 +237,14 @@ impl App {
         }
         let clock = Arc::new(MovableClock::default());
         let secret = local_runner::webhook_secret(TEST_SECRET);
+        let queue: Arc<dyn ports::Queue> = Arc::new(SqsQueue::new(sqs, prefix));
         let ports = ports::Ports {
             // Like the provider's, the outbox's records are not the marketplace's.
             mailer: Arc::new(embedded_adapters::TableOutbox::new(provider_table.clone(), clock.clone())),
             payments: Arc::new(sandbox_payments::SandboxPayments::new(provider_table, secret)),
             table,
-            queue: Arc::new(SqsQueue::new(sqs, prefix)),
+            activity: Arc::new(ports::QueuedActivity(queue.clone())),
+            queue,
             blobs: Arc::new(aws_blobs().await?),
             clock: clock.clone(),
             ids: Arc::new(ports::RandomIds),

@@ -129,6 +129,8 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/trusted-flaggers", "13333A", Some(r#"{"name": "Consumer watch", "accounts": ["tf-1"]}"#)),
     ("GET", "/trusted-flaggers", "13333A", None),
     ("GET", "/dsa/transparency-report", "AAAAAA", None),
+    ("GET", "/dsa/active-recipients", "AAAAAA", None),
+    ("POST", "/dsa/active-recipients/publications", "13333A", None),
 ];
 
 const NOTICE: &str = r#"{"contentType": "offer", "contentId": "off_demo_iphone_lyon", "reason": "not_repackaged", "explanation": "Arrived loose in a bag.", "notifier": {"name": "Ada", "email": "ada@example.org"}, "goodFaith": true}"#;

@@ -71,9 +71,10 @@ async fn one_move_of_forty_days(app: &App) {
     assert_eq!(lyon_ledger(app).await, expected());
     // Each firing with work ran once, the idle ones were skipped (the relay's 57,600 minutes
     // among them): the release and the invitation to review on the 27th, the four payout runs
-    // (26 November, 6, 16 and 26 December) and the fee on the 1st.
+    // (26 November, 6, 16 and 26 December), the fee on the 1st, and the active recipients'
+    // two: the half-year's publication, due since August, and November's close on the 2nd.
     let runs = moved["schedulesRan"].as_u64().expect("a count");
-    assert_eq!(runs, 7);
+    assert_eq!(runs, 9);
 }
 
 async fn forty_moves_of_one_day(app: &App) {

@@ -106,3 +106,41 @@ async fn relays_events_left_in_the_outbox_and_fires_rates_on_its_clock() {
     let again = app.call("POST", "/_local/schedules/event-relay/run", None, None).await;
     assert_eq!(again.body["report"], "relayed 0 events", "sent once, then cleared");
 }
+
+/// Every HTTP function's log group is subscribed to by `DsaMetricsFunction` with the recipient
+/// filter, so no function's recipients go uncounted (DSA Art. 24(2)); only HTTP functions get
+/// the salt.
+#[test]
+fn every_http_function_s_recipients_reach_the_counting() {
+    use serde_norway::Value;
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).expect("template.yaml");
+    let template: Value = serde_norway::from_str(&text).expect("YAML");
+    let resources = template["Resources"].as_mapping().expect("resources");
+    let reference = |v: &Value| match v {
+        Value::Tagged(t) => t.value.as_str().map(str::to_owned),
+        _ => None,
+    };
+    let subscribed: Vec<String> = template["Resources"]["DsaMetricsFunction"]["Properties"]["Events"]
+        .as_mapping()
+        .expect("events")
+        .values()
+        .filter(|e| e["Type"] == "CloudWatchLogs")
+        .inspect(|e| assert_eq!(e["Properties"]["FilterPattern"], r#"{ $.activity = "recipient" }"#))
+        .filter_map(|e| reference(&e["Properties"]["LogGroupName"]))
+        .collect();
+    let mut http = 0;
+    for (id, resource) in resources {
+        let properties = &resource["Properties"];
+        let serves_http =
+            properties["Events"].as_mapping().is_some_and(|events| events.values().any(|e| e["Type"] == "HttpApi"));
+        let salted = properties["Environment"]["Variables"].get("MARKETPLACE_RECIPIENT_SALT").is_some();
+        assert_eq!(serves_http, salted, "{id:?}: the salt goes to the HTTP functions only");
+        if serves_http {
+            http += 1;
+            let group = reference(&properties["LoggingConfig"]["LogGroup"]).expect("a log group of its own");
+            assert!(subscribed.contains(&group), "{id:?} logs to {group}, which no subscription reads");
+        }
+    }
+    assert_eq!(subscribed.len(), http);
+}

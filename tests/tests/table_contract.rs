@@ -229,6 +229,22 @@ async fn batched_reads(table: &dyn Table) {
     assert_eq!(table.get_many(&[]).await, Ok(vec![]));
 }
 
+/// Counts a partition past a page's worth of items, within a sort range, and by a filter.
+async fn counts(table: &dyn Table) {
+    for i in 0..230 {
+        let linked = if i % 3 == 0 { vec![("linked", Value::Bool(true))] } else { vec![] };
+        let prefix = if i % 2 == 0 { "A" } else { "D" };
+        table.put(item("AMAR#2026-11#07", &format!("{prefix}#{i:04}"), &linked), None).await.expect("put");
+    }
+    table.put(item("AMAR#2026-11#08", "A#other", &[]), None).await.expect("put");
+    let query = Query::new(Index::Table, "AMAR#2026-11#07");
+    assert_eq!(table.count(query.clone(), None).await, Ok(230));
+    assert_eq!(table.count(query.clone(), Some(Condition::equals("linked", true))).await, Ok(77));
+    let devices = query.clone().sort(SortKey::BeginsWith("D#".into()));
+    assert_eq!(table.count(devices, None).await, Ok(115));
+    assert_eq!(table.count(Query::new(Index::Table, "AMAR#2026-12#07"), None).await, Ok(0));
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::embedded_table(),
     aws: acceptance::aws_table().await,
@@ -241,5 +257,6 @@ acceptance::on_both_adapters!(
     query_pages,
     query_refuses_foreign_cursors,
     secondary_indexes,
-    batched_reads]
+    batched_reads,
+    counts]
 );

@@ -6,17 +6,19 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use edge::{Caller, Group, Json, PageParams, Paged, Result};
 use edge::{Problem, Query};
 use jiff::civil::Date;
 use marketplace::dsa::Statement;
 use marketplace::dsa::contact::ContactPoints;
+use marketplace::dsa::recipients::{self, Report};
 use ports::Ports;
 use serde::Deserialize;
-use store::{Dsa, Notices};
+use store::recipients::{Published, publish};
+use store::{Dsa, Notices, Recipients};
 
 /// The points of contact (`MARKETPLACE_CONTACT_POINTS`, JSON; the defaults otherwise).
 pub fn contact_points() -> &'static ContactPoints {
@@ -29,7 +31,9 @@ pub fn router(ports: Ports) -> Router {
     let routes = Router::new()
         .route("/dsa/statements", get(statements))
         .route("/legal/contact-points", get(show_contact_points))
-        .route("/dsa/transparency-report", get(transparency_report));
+        .route("/dsa/transparency-report", get(transparency_report))
+        .route("/dsa/active-recipients", get(active_recipients))
+        .route("/dsa/active-recipients/publications", post(publish_now));
     edge::finish(routes, ports)
 }
 
@@ -49,6 +53,22 @@ async fn statements(
     let page = page?;
     let (stored, next) = Dsa::new(ports.table.as_ref()).statements(page.limit, page.cursor).await?;
     Ok(Json(Paged::new(stored.into_iter().map(|s| s.statement).collect(), next)))
+}
+
+/// The average monthly active recipients in the Union over the last six complete months
+/// (Art. 24(2)), to anyone.
+async fn active_recipients(State(ports): State<Ports>) -> Result<Json<Report>> {
+    let counts = Recipients::new(ports.table.as_ref()).closed().await?;
+    Ok(Json(recipients::report(&counts, ports.clock.now())))
+}
+
+/// Publishes the report to S3 now, beside the half-yearly publications (admins).
+async fn publish_now(State(ports): State<Ports>, caller: Caller) -> Result<(StatusCode, Json<Published>)> {
+    caller.require(Group::Admin)?;
+    let now = ports.clock.now();
+    let key = format!("on-demand-{}", now.strftime("%Y%m%dT%H%M%S%.3fZ"));
+    let published = publish(&ports, &key, now).await.map_err(Problem::internal)?;
+    Ok((StatusCode::CREATED, Json(published)))
 }
 
 /// The longest period one report covers: a year and a day (reports are half-yearly or yearly).
@@ -89,7 +109,8 @@ async fn transparency_report(
     let statements: Vec<Statement> =
         Dsa::new(table).statements_between(since, until).await?.into_iter().map(|s| s.statement).collect();
     let suspensions = notices.suspensions_between(since, until).await?;
-    let report = marketplace::dsa::report::report((from, to), &received, &complaints, &statements, &suspensions);
+    let mut report = marketplace::dsa::report::report((from, to), &received, &complaints, &statements, &suspensions);
+    report.active_recipients = recipients::over_period(&Recipients::new(table).closed().await?, from, to);
     let wants_csv = edge::body::accepts(&headers, "text/csv");
     if wants_csv {
         let content_type = [(header::CONTENT_TYPE, "text/csv; charset=utf-8")];

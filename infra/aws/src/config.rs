@@ -55,6 +55,7 @@ fn ports_on(config: &aws_config::SdkConfig) -> Ports {
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         mailer: Arc::new(ports::NoMailer),
+        activity: Arc::new(ports::StdoutActivity),
     }
 }
 

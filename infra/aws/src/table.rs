@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, Select, TransactWriteItem,
     Update as DynamoUpdate,
 };
 use ports::table::{MAX_BATCH_GET, check_item, check_transaction};
@@ -60,6 +60,36 @@ fn from_attributes(attributes: &HashMap<String, AttributeValue>) -> Result<Item,
 
 fn key_attributes(key: &Key) -> HashMap<String, AttributeValue> {
     to_attributes(&key.to_item())
+}
+
+/// The key condition of a query: its partition, and its sort range if any.
+fn key_condition(expression: &mut Expression, query: &Query) -> String {
+    let (pk_name, sk_name) = query.index.key_attributes();
+    let mut key_condition =
+        format!("{} = {}", expression.name(pk_name), expression.value(AttributeValue::S(query.pk.clone())));
+    match &query.sort {
+        SortKey::Any => {}
+        SortKey::Equals(v) => {
+            key_condition +=
+                &format!(" AND {} = {}", expression.name(sk_name), expression.value(AttributeValue::S(v.clone())))
+        }
+        SortKey::BeginsWith(prefix) => {
+            key_condition += &format!(
+                " AND begins_with({}, {})",
+                expression.name(sk_name),
+                expression.value(AttributeValue::S(prefix.clone()))
+            )
+        }
+        SortKey::Between(low, high) => {
+            key_condition += &format!(
+                " AND {} BETWEEN {} AND {}",
+                expression.name(sk_name),
+                expression.value(AttributeValue::S(low.clone())),
+                expression.value(AttributeValue::S(high.clone()))
+            )
+        }
+    }
+    key_condition
 }
 
 /// Placeholder names and values of one request's expressions.
@@ -346,32 +376,8 @@ impl Table for DynamoTable {
     async fn query(&self, query: Query) -> Result<Page, TableError> {
         query.check()?;
         let start = query.cursor.as_ref().map(|c| c.decode(&query)).transpose()?;
-        let (pk_name, sk_name) = query.index.key_attributes();
         let mut expression = Expression::default();
-        let mut key_condition =
-            format!("{} = {}", expression.name(pk_name), expression.value(AttributeValue::S(query.pk.clone())));
-        match &query.sort {
-            SortKey::Any => {}
-            SortKey::Equals(v) => {
-                key_condition +=
-                    &format!(" AND {} = {}", expression.name(sk_name), expression.value(AttributeValue::S(v.clone())))
-            }
-            SortKey::BeginsWith(prefix) => {
-                key_condition += &format!(
-                    " AND begins_with({}, {})",
-                    expression.name(sk_name),
-                    expression.value(AttributeValue::S(prefix.clone()))
-                )
-            }
-            SortKey::Between(low, high) => {
-                key_condition += &format!(
-                    " AND {} BETWEEN {} AND {}",
-                    expression.name(sk_name),
-                    expression.value(AttributeValue::S(low.clone())),
-                    expression.value(AttributeValue::S(high.clone()))
-                )
-            }
-        }
+        let key_condition = key_condition(&mut expression, &query);
         // One item more than the page tells whether another page follows, so `next` is
         // present exactly when it leads somewhere, as on the embedded table.
         let output = self
@@ -403,5 +409,36 @@ impl Table for DynamoTable {
             }
         };
         Ok(Page { items, next })
+    }
+
+    async fn count(&self, query: Query, filter: Option<Condition>) -> Result<u64, TableError> {
+        query.check()?;
+        let mut expression = Expression::default();
+        let key_condition = key_condition(&mut expression, &query);
+        let filter = filter.map(|f| expression.condition(&f));
+        let mut start = None;
+        let mut count = 0u64;
+        loop {
+            // Eventually consistent: half the read units, and nothing counted is that recent.
+            let output = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .set_index_name(query.index.name().map(str::to_owned))
+                .key_condition_expression(key_condition.clone())
+                .set_filter_expression(filter.clone())
+                .set_expression_attribute_names(expression.names())
+                .set_expression_attribute_values(expression.values())
+                .select(Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| write_error(e, |_| false))?;
+            count += u64::try_from(output.count()).unwrap_or(0);
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(count),
+            }
+        }
     }
 }

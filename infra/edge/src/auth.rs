@@ -94,6 +94,17 @@ impl Caller {
         }
     }
 
+    /// The caller the request context names.
+    pub fn of(parts: &Parts) -> Caller {
+        let claims = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => {
+                context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
+            }
+            _ => None,
+        };
+        claims.map(Caller::from_claims).unwrap_or(Caller::Anonymous)
+    }
+
     fn from_claims(claims: &std::collections::HashMap<String, String>) -> Caller {
         let Some(sub) = claims.get("sub").filter(|s| !s.is_empty()) else { return Caller::Anonymous };
         let groups = claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
@@ -124,13 +135,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let claims = match parts.extensions.get::<RequestContext>() {
-            Some(RequestContext::ApiGatewayV2(context)) => {
-                context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
-            }
-            _ => None,
-        };
-        Ok(claims.map(Caller::from_claims).unwrap_or(Caller::Anonymous))
+        Ok(Caller::of(parts))
     }
 }
 

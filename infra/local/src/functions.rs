@@ -132,6 +132,30 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             Some(Hosted { worker: Some(worker), ..sweep })
         }
         "DsaFunction" => http(dsa::router(ports.clone())),
+        "DsaMetricsFunction" => {
+            let run = job(ports, |ports| async move {
+                dsa_metrics::run(&ports).await.map(|run| {
+                    format!(
+                        "closed {} months, published {}",
+                        run.closed.len(),
+                        run.published.as_deref().unwrap_or("nothing")
+                    )
+                })
+            })?
+            .probed(ports, |ports| async move { dsa_metrics::next_due(&ports).await });
+            let (ports, counter) = (ports.clone(), Arc::new(dsa_metrics::Counter::default()));
+            // The log subscription's stand-in: a failed batch is delivered again, whole.
+            let worker: Worker = Arc::new(move |batch: Vec<Message>| {
+                let (ports, counter) = (ports.clone(), counter.clone());
+                Box::pin(async move {
+                    match counter.count(&ports, batch.iter().map(|m| m.body.as_str())).await {
+                        Ok(_) => vec![],
+                        Err(_) => batch.into_iter().map(|m| m.id).collect(),
+                    }
+                })
+            });
+            Some(Hosted { worker: Some(worker), ..run })
+        }
         "DisputesFunction" => http(disputes::router(ports.clone())),
         "NoticesFunction" => http(notices::router(ports.clone())),
         "NotificationsFunction" => job(ports, |ports| async move {

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use axum::Router;
 use embedded_adapters::{EmbeddedTable, FolderBlobs, MemoryQueue, TableOutbox};
-use ports::{Clock, MovableClock, Ports, RandomIds};
+use ports::{Clock, MovableClock, Ports, QueuedActivity, RandomIds};
 use sandbox_payments::SandboxPayments;
 
 pub use template::Template;
@@ -92,11 +92,13 @@ impl Runner {
                     ),
                 };
                 let table: Arc<dyn ports::Table> = Arc::new(table);
+                let queue: Arc<dyn ports::Queue> = Arc::new(queue);
                 Ports {
                     payments: Arc::new(SandboxPayments::new(table.clone(), webhook_secret.to_vec())),
                     mailer: Arc::new(TableOutbox::new(table.clone(), clock.clone())),
                     table,
-                    queue: Arc::new(queue),
+                    activity: Arc::new(QueuedActivity(queue.clone())),
+                    queue,
                     blobs: Arc::new(blobs),
                     clock: clock.clone(),
                     ids: Arc::new(RandomIds),
@@ -110,7 +112,9 @@ impl Runner {
                 let payments = Arc::new(SandboxPayments::new(ports.table.clone(), webhook_secret.to_vec()));
                 // Mail is kept in the outbox, never sent, whatever the storage.
                 let mailer = Arc::new(TableOutbox::new(ports.table.clone(), clock.clone()));
-                Ports { clock: clock.clone(), payments, mailer, ..ports }
+                // No log service here: the activity lines go through the runner's own queue.
+                let activity = Arc::new(QueuedActivity(ports.queue.clone()));
+                Ports { clock: clock.clone(), payments, mailer, activity, ..ports }
             }
         })
     }

@@ -48,6 +48,9 @@ pub struct Template {
     pub queues: Vec<Queue>,
 }
 
+/// Lines one local delivery of the activity log hands over (the port's receive limit).
+const MAX_LOG_BATCH: u32 = ports::queue::MAX_BATCH;
+
 fn text(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) => Some(s.clone()),
@@ -123,6 +126,23 @@ impl Template {
                             queue: queue.name.clone(),
                             batch_size: number(field("BatchSize")).and_then(|n| u32::try_from(n).ok()).unwrap_or(10),
                         });
+                    }
+                    // The runner has no log service: its own queue stands in for every log
+                    // group's subscription (see `ports::activity`).
+                    "CloudWatchLogs" => {
+                        if !template.queues.iter().any(|q| q.name == ports::ACTIVITY_QUEUE) {
+                            template.queues.push(Queue {
+                                logical_id: ports::ACTIVITY_QUEUE.into(),
+                                name: ports::ACTIVITY_QUEUE.into(),
+                                max_receives: None,
+                                visibility_timeout_secs: 30,
+                            });
+                        }
+                        if !function.subscriptions.iter().any(|s| s.queue == ports::ACTIVITY_QUEUE) {
+                            function
+                                .subscriptions
+                                .push(Subscription { queue: ports::ACTIVITY_QUEUE.into(), batch_size: MAX_LOG_BATCH });
+                        }
                     }
                     "Schedule" | "ScheduleV2" => function.schedules.push(Schedule {
                         name: queue_name(field("Name")).unwrap_or_else(|| text(Some(event_name)).unwrap_or_default()),

@@ -1,6 +1,7 @@
 //! The ports: small traits shaped like the AWS services behind them, so the DynamoDB, SQS,
 //! S3 and SES adapters map one to one and the embedded adapters implement the same semantics.
 
+pub mod activity;
 pub mod blobs;
 pub mod clock;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod table;
 
 use std::sync::Arc;
 
+pub use activity::{ACTIVITY_QUEUE, ActivityLog, QueuedActivity, StdoutActivity};
 pub use blobs::{Blob, Blobs, BlobsError};
 pub use clock::{Clock, Ids, MovableClock, RandomIds, SystemClock};
 pub use item::{FromItem, Item, ItemError, ToItem, Value};
@@ -33,4 +35,6 @@ pub struct Ports {
     pub ids: Arc<dyn Ids>,
     pub payments: Arc<dyn PaymentProvider>,
     pub mailer: Arc<dyn Mailer>,
+    /// Each request's recipient, for the monthly active recipients (DSA Art. 24(2)).
+    pub activity: Arc<dyn ActivityLog>,
 }

@@ -424,6 +424,22 @@ pub trait Table: Send + Sync {
     /// All or nothing: every condition holds and every write applies, or nothing changes.
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), TableError>;
     async fn query(&self, query: Query) -> Result<Page, TableError>;
+    /// How many items of the query's partition and sort range hold `filter` (its limit and
+    /// cursor aside). This reads the pages and counts; DynamoDB counts on its side, leaving
+    /// the items where they are.
+    async fn count(&self, query: Query, filter: Option<Condition>) -> Result<u64, TableError> {
+        let mut count = 0;
+        let mut cursor = None;
+        loop {
+            let page = self.query(query.clone().limit(MAX_PAGE).cursor(cursor)).await?;
+            count +=
+                page.items.iter().filter(|item| filter.as_ref().is_none_or(|f| f.holds(Some(item)))).count() as u64;
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(count),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

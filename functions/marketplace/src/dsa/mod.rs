@@ -13,6 +13,7 @@ pub mod mail;
 pub mod misuse;
 pub mod notice;
 pub mod notice_mail;
+pub mod publication;
 pub mod recipients;
 pub mod removal;
 pub mod report;

@@ -4,7 +4,8 @@
 //! - A recipient is a signed-in account (`sub`) or, for a visitor who is not signed in, the
 //!   pseudonymous device id the web client sends. Both are hashed with a secret salt before
 //!   anything is kept, so no stored key is an identifier.
-//! - Known bots and crawlers (by user agent) and visitors outside the Union do not count.
+//! - Known bots and crawlers (by user agent) and visitors outside the Union do not count; a
+//!   visitor whose country is unknown does.
 //! - A device seen together with an account in the same request is that account's: for the
 //!   month, the device does not count on its own, whatever the order in which the requests
 //!   arrive. A month's count is therefore the accounts active in it plus the devices active in
@@ -17,8 +18,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use base64::Engine;
+use hmac::{Hmac, Mac};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 /// The Member States (Art. 24(2) counts recipients in the Union; the EEA's three others do not).
 pub const UNION: [&str; 27] = [
@@ -64,8 +68,31 @@ pub fn is_bot(user_agent: Option<&str>) -> bool {
     agent.trim().is_empty() || BOT_MARKERS.iter().any(|m| agent.contains(m))
 }
 
+/// Whether a request's country is in the Union. A request whose country is unknown (no
+/// geolocation header in front of the API) counts: over-counting errs on the side of the
+/// obligations, under-counting would not.
 pub fn in_union(country: Option<&str>) -> bool {
-    country.is_some_and(|c| UNION.contains(&c.trim().to_ascii_uppercase().as_str()))
+    country.map(str::trim).filter(|c| !c.is_empty()).is_none_or(|c| UNION.contains(&c.to_ascii_uppercase().as_str()))
+}
+
+/// An identifier keyed with the secret salt: the first 128 bits of HMAC-SHA256, base64url.
+/// Without the salt, no one can tell whose it is or test a guess; 128 bits leave no collision
+/// to fear among a few hundred million identities.
+pub fn pseudonym(salt: &[u8], identifier: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(salt).expect("HMAC takes a key of any length");
+    mac.update(identifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// The partitions a month's identities are spread over, so no partition takes every new
+/// recipient's write (each takes a thirty-second, far under DynamoDB's per-partition limit
+/// at thousands of new recipients a second).
+pub const SHARDS: u32 = 32;
+
+/// The shard of a pseudonym (FNV-1a, so it is the same in every process).
+pub fn shard(pseudonym: &str) -> u32 {
+    let hash = pseudonym.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    hash % SHARDS
 }
 
 /// One request as the recipient counting sees it.
@@ -114,6 +141,63 @@ pub fn counted(activity: &Activity, hash: impl Fn(&str) -> String) -> Option<Cou
             linked_device: device,
         }),
         None => device.map(|d| Counted { month, identity: Identity::Device(d), linked_device: None }),
+    }
+}
+
+/// The line a function reports for a counted request (`{"activity": "recipient", …}`), the
+/// form in which the log subscription delivers it: the month and hashed identifiers only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    pub activity: String,
+    pub month: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// The `activity` of a recipient line (the log subscription's filter matches it).
+pub const LINE_KIND: &str = "recipient";
+
+impl Line {
+    pub fn of(counted: &Counted) -> Line {
+        let (account, device) = match &counted.identity {
+            Identity::Account(a) => (Some(a.clone()), counted.linked_device.clone()),
+            Identity::Device(d) => (None, Some(d.clone())),
+        };
+        Line { activity: LINE_KIND.into(), month: counted.month.clone(), account, device }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a line of strings serializes")
+    }
+
+    /// A line read back, `None` when it is not a well-formed recipient line (another log
+    /// line, or one damaged on the way): a month `YYYY-MM` and pseudonyms of 22 characters.
+    pub fn parse(text: &str) -> Option<Counted> {
+        let line: Line = serde_json::from_str(text).ok()?;
+        let month_ok = line.month.len() == 7
+            && line.month.as_bytes()[4] == b'-'
+            && line.month.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit())
+            && matches!(
+                &line.month[5..],
+                "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+            );
+        let well_formed =
+            |p: &String| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if line.activity != LINE_KIND || !month_ok || !line.account.iter().chain(&line.device).all(well_formed) {
+            return None;
+        }
+        match (line.account, line.device) {
+            (Some(account), device) => {
+                Some(Counted { month: line.month, identity: Identity::Account(account), linked_device: device })
+            }
+            (None, Some(device)) => {
+                Some(Counted { month: line.month, identity: Identity::Device(device), linked_device: None })
+            }
+            (None, None) => None,
+        }
     }
 }
 
@@ -198,20 +282,36 @@ pub struct MonthCount {
     pub unique_recipients: u64,
 }
 
+/// The first instant of `now`'s month (UTC).
+pub fn month_start(now: Timestamp) -> Timestamp {
+    let first = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().first_of_month();
+    first.to_zoned_datetime(jiff::tz::TimeZone::UTC).map_or(now, |z| z.timestamp())
+}
+
 /// The six complete months before `now`, oldest first (`YYYY-MM`).
 pub fn last_six_months(now: Timestamp) -> Vec<String> {
-    let date = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let first = date.first_of_month();
-    (1..=6)
+    months_before(now, 6)
+}
+
+/// The `back` complete months before `now`, oldest first (`YYYY-MM`).
+pub fn months_before(now: Timestamp, back: u8) -> Vec<String> {
+    let first = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().first_of_month();
+    (1..=i64::from(back))
         .rev()
-        .filter_map(|back| first.checked_sub(jiff::Span::new().months(back)).ok())
+        .filter_map(|b| first.checked_sub(jiff::Span::new().months(b)).ok())
         .map(|d| d.strftime("%Y-%m").to_string())
         .collect()
 }
 
-/// The report from each month's count (a month with no count had no recipient).
+/// The report from each closed month's count. The last complete month may not be closed yet
+/// (its late lines are still awaited): the six months then end with the one before it. A
+/// month before the service had no recipient.
 pub fn report(counts: &BTreeMap<String, u64>, now: Timestamp) -> Report {
-    let months: Vec<MonthCount> = last_six_months(now)
+    let mut window = last_six_months(now);
+    if window.last().is_some_and(|last| !counts.contains_key(last)) {
+        window = last_six_months(month_start(now) - jiff::SignedDuration::from_secs(1));
+    }
+    let months: Vec<MonthCount> = window
         .into_iter()
         .map(|month| MonthCount { unique_recipients: counts.get(&month).copied().unwrap_or(0), month })
         .collect();
@@ -219,6 +319,29 @@ pub fn report(counts: &BTreeMap<String, u64>, now: Timestamp) -> Report {
     let n = months.len().max(1) as u64;
     let average = (total + n / 2) / n;
     Report { months, average, vlop_threshold: VLOP_THRESHOLD, is_vlop: average >= VLOP_THRESHOLD }
+}
+
+/// The active recipients of a report's period (Art. 15 and 24(1)): each closed month lying
+/// wholly in it, and their average (none without one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodRecipients {
+    pub months: Vec<MonthCount>,
+    pub average: Option<u64>,
+}
+
+pub fn over_period(counts: &BTreeMap<String, u64>, from: jiff::civil::Date, to: jiff::civil::Date) -> PeriodRecipients {
+    let months: Vec<MonthCount> = counts
+        .iter()
+        .filter(|(month, _)| {
+            let first: Option<jiff::civil::Date> = format!("{month}-01").parse().ok();
+            first.is_some_and(|first| first >= from && first.last_of_month() <= to)
+        })
+        .map(|(month, n)| MonthCount { month: month.clone(), unique_recipients: *n })
+        .collect();
+    let n = months.len() as u64;
+    let average = (n > 0).then(|| (months.iter().map(|m| m.unique_recipients).sum::<u64>() + n / 2) / n);
+    PeriodRecipients { months, average }
 }
 
 #[cfg(test)]
@@ -257,6 +380,8 @@ mod tests {
         assert!(counted(&a, hash).is_none(), "Switzerland is not in the Union");
         a.country = Some("NO".into());
         assert!(counted(&a, hash).is_none(), "the EEA's others are not either");
+        a.country = None;
+        assert!(counted(&a, hash).is_some(), "whereabouts unknown: counted, to err on the safe side");
         assert!(counted(&activity("2026-11-03T10:00:00Z", None, None), hash).is_none());
         let c = counted(&activity("2026-11-03T10:00:00Z", Some("ana"), Some("d1")), hash).expect("counts");
         assert_eq!(c.identity, Identity::Account("h(account:ana)".into()));
@@ -297,6 +422,68 @@ mod tests {
         assert_eq!(report.months[2], MonthCount { month: "2026-08".into(), unique_recipients: 0 });
         assert_eq!(report.average, (10 + 11 + 45_000_000 + 3) / 6, "rounded half up, December not complete");
         assert!(!report.is_vlop);
+    }
+
+    #[test]
+    fn a_line_carries_pseudonyms_only_and_reads_back_as_it_was_counted() {
+        let salt = b"a secret salt";
+        let hash = |s: &str| pseudonym(salt, s);
+        assert_eq!(hash("account:ana"), pseudonym(salt, "account:ana"), "the same in every process");
+        assert_ne!(hash("account:ana"), pseudonym(b"another salt", "account:ana"));
+        assert_eq!(hash("account:ana").len(), 22);
+        let counted = counted(&activity("2026-11-03T10:00:00Z", Some("ana"), Some("d1")), hash).expect("counts");
+        let line = Line::of(&counted).to_json();
+        assert!(line.starts_with(r#"{"activity":"recipient","month":"2026-11","account":""#), "{line}");
+        assert!(!line.contains("ana") && !line.contains("d1"), "no identifier as sent: {line}");
+        assert_eq!(Line::parse(&line), Some(counted));
+        for junk in [
+            r#"{"level":"INFO","fields":{"message":"served"}}"#,
+            r#"{"activity":"recipient","month":"2026-13","device":"AAAAAAAAAAAAAAAAAAAAAA"}"#,
+            r#"{"activity":"recipient","month":"2026-11","device":"too-short"}"#,
+            r#"{"activity":"recipient","month":"2026-11"}"#,
+            r#"{"activity":"recipient","month":"2026-11","device":"AAAAAAAAAAAAAAAAAAAAAA","ip":"1.2.3.4"}"#,
+            "not json",
+        ] {
+            assert_eq!(Line::parse(junk), None, "{junk}");
+        }
+        assert!(
+            Line::parse(r#"{"activity":"recipient","month":"2026-11","device":"AAAAAAAAAAAAAAAAAAAAAA"}"#).is_some()
+        );
+    }
+
+    #[test]
+    fn shards_spread_pseudonyms_evenly() {
+        let mut counts = [0u32; SHARDS as usize];
+        for i in 0..32_000 {
+            counts[shard(&pseudonym(b"salt", &format!("device:{i}"))) as usize] += 1;
+        }
+        assert!(counts.iter().all(|c| (800..1200).contains(c)), "{counts:?}");
+    }
+
+    #[test]
+    fn a_month_not_closed_yet_shifts_the_window_back_by_one() {
+        let counts: BTreeMap<String, u64> = ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+            .iter()
+            .map(|m| (m.to_string(), 6))
+            .collect();
+        let report = report(&counts, at("2026-12-01T10:00:00Z"));
+        assert_eq!(report.months.first().map(|m| m.month.as_str()), Some("2026-05"));
+        assert_eq!(report.months.last().map(|m| m.month.as_str()), Some("2026-10"), "November is not closed yet");
+        assert_eq!(report.average, 6);
+        assert_eq!(month_start(at("2026-12-31T23:59:59Z")), at("2026-12-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_period_averages_its_whole_closed_months() {
+        let counts: BTreeMap<String, u64> =
+            [("2026-06", 10), ("2026-07", 20), ("2026-08", 31)].into_iter().map(|(m, c)| (m.to_owned(), c)).collect();
+        let date = |s: &str| s.parse::<jiff::civil::Date>().expect("a date");
+        let h = over_period(&counts, date("2026-06-01"), date("2026-08-31"));
+        assert_eq!(h.months.len(), 3);
+        assert_eq!(h.average, Some(20), "61 / 3 rounded");
+        let partial = over_period(&counts, date("2026-06-02"), date("2026-08-30"));
+        assert_eq!(partial.months.iter().map(|m| m.month.as_str()).collect::<Vec<_>>(), ["2026-07"]);
+        assert_eq!(over_period(&counts, date("2025-01-01"), date("2025-12-31")), PeriodRecipients::default());
     }
 
     /// A synthetic population: accounts with several devices, anonymous devices, bots and

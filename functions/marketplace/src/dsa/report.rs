@@ -28,6 +28,8 @@ pub struct TransparencyReport {
     pub own_initiative: OwnInitiative,
     pub complaints: Complaints,
     pub suspensions: Suspensions,
+    /// The average monthly active recipients over the period's months (Art. 24(2)).
+    pub active_recipients: super::recipients::PeriodRecipients,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -173,7 +175,16 @@ pub fn report(
         notifiers: suspensions.iter().filter(|m| **m == Misuser::Notifier).count() as u64,
         providers: suspensions.iter().filter(|m| **m == Misuser::Provider).count() as u64,
     };
-    TransparencyReport { from, to, notices: n, notice_actions: a, own_initiative: own, complaints: c, suspensions }
+    TransparencyReport {
+        from,
+        to,
+        notices: n,
+        notice_actions: a,
+        own_initiative: own,
+        complaints: c,
+        suspensions,
+        active_recipients: Default::default(),
+    }
 }
 
 impl TransparencyReport {
@@ -224,6 +235,11 @@ impl TransparencyReport {
         row("complaints", "median_seconds_to_resolution", opt(c.median_seconds_to_resolution));
         row("suspensions", "notifiers", self.suspensions.notifiers.to_string());
         row("suspensions", "providers", self.suspensions.providers.to_string());
+        let r = &self.active_recipients;
+        for m in &r.months {
+            row("active_recipients_by_month", &m.month, m.unique_recipients.to_string());
+        }
+        row("active_recipients", "average_monthly", r.average.map(|a| a.to_string()).unwrap_or_default());
         rows.join("\n") + "\n"
     }
 }
