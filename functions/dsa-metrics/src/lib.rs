@@ -16,7 +16,7 @@ use marketplace::dsa::recipients::{Counted, Identity, Line};
 use ports::{Ports, TableError};
 use serde::Serialize;
 use store::Recipients;
-use store::recipients::{publication_due_at, publish, scheduled_publication};
+use store::recipients::{following_publication, publication_due_at, publish, scheduled_publication};
 
 /// Identities a container remembers having recorded (about 100 bytes each); forgetting them
 /// all when full costs one failed conditional put each.
@@ -161,16 +161,9 @@ pub async fn next_due(ports: &Ports) -> Result<Option<jiff::Timestamp>, String> 
     let close = recipients.next_due(now).await.map_err(|e| e.to_string())?;
     let key = scheduled_publication(now);
     let publication = if recipients.was_published(&key).await.map_err(|e| e.to_string())? {
-        // The next half-year's, on the 2nd of February or August.
-        let next = if key.ends_with("-02") { format!("{}-08", &key[..4]) } else { next_year_february(&key) };
-        publication_due_at(&next)
+        following_publication(&key).and_then(|next| publication_due_at(&next))
     } else {
         publication_due_at(&key)
     };
     Ok([close, publication].into_iter().flatten().min())
-}
-
-fn next_year_february(key: &str) -> String {
-    let year: i32 = key[..4].parse().unwrap_or(0);
-    format!("{:04}-02", year + 1)
 }

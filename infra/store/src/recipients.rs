@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 use marketplace::dsa::publication;
-use marketplace::dsa::recipients::{self, Identity, SHARDS};
+use marketplace::dsa::recipients::{self, Identity, SHARDS, month_end};
 use ports::{Blob, Condition, Index, Item, Key, Ports, Query, SortKey, Table, TableError, Value};
 
 /// Late lines a month's count waits for after the month ends (a log subscription delivers
@@ -48,13 +48,6 @@ fn identity_key(month: &str, identity: &Identity) -> Key {
         Identity::Device(d) => ("D", d),
     };
     Key::new(shard_pk(month, recipients::shard(pseudonym)), format!("{prefix}#{pseudonym}"))
-}
-
-/// The month after `month` (`YYYY-MM`) starts at this instant.
-fn month_end(month: &str) -> Option<Timestamp> {
-    let start: jiff::civil::Date = format!("{month}-01").parse().ok()?;
-    let next = start.checked_add(jiff::Span::new().months(1)).ok()?;
-    next.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
 fn identity_item(month: &str, identity: &Identity, linked: bool) -> Item {
@@ -202,6 +195,12 @@ pub fn publication_due_at(key: &str) -> Option<Timestamp> {
     day.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
+/// The half-yearly publication after `key`: the one due some six months later.
+pub fn following_publication(key: &str) -> Option<String> {
+    let later = publication_due_at(key)?.checked_add(SignedDuration::from_hours(24 * 200)).ok()?;
+    Some(scheduled_publication(later))
+}
+
 /// Publishes the report as it stands at `now` under `publication` (JSON, CSV, the chart),
 /// and records it. The documents are written before the record, so a crash in between
 /// publishes the same documents again on the next run.
@@ -238,13 +237,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn months_end_where_the_next_begins() {
-        assert_eq!(month_end("2026-12"), Some("2027-01-01T00:00:00Z".parse().expect("a time")));
-        assert_eq!(month_end("2027-02"), Some("2027-03-01T00:00:00Z".parse().expect("a time")));
-        assert_eq!(month_end("2027-13"), None);
-    }
-
-    #[test]
     fn a_publication_is_due_every_six_months() {
         let at = |s: &str| s.parse::<Timestamp>().expect("a time");
         assert_eq!(scheduled_publication(at("2027-02-01T23:59:59Z")), "2026-08");
@@ -253,5 +245,7 @@ mod tests {
         assert_eq!(scheduled_publication(at("2027-08-02T00:00:00Z")), "2027-08");
         assert_eq!(scheduled_publication(at("2027-12-31T00:00:00Z")), "2027-08");
         assert_eq!(publication_due_at("2027-08"), Some(at("2027-08-02T00:00:00Z")));
+        assert_eq!(following_publication("2027-02").as_deref(), Some("2027-08"));
+        assert_eq!(following_publication("2027-08").as_deref(), Some("2028-02"));
     }
 }

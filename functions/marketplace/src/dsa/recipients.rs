@@ -177,13 +177,7 @@ impl Line {
     /// line, or one damaged on the way): a month `YYYY-MM` and pseudonyms of 22 characters.
     pub fn parse(text: &str) -> Option<Counted> {
         let line: Line = serde_json::from_str(text).ok()?;
-        let month_ok = line.month.len() == 7
-            && line.month.as_bytes()[4] == b'-'
-            && line.month.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit())
-            && matches!(
-                &line.month[5..],
-                "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
-            );
+        let month_ok = line.month.len() == 7 && first_day(&line.month).is_some();
         let well_formed =
             |p: &String| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if line.activity != LINE_KIND || !month_ok || !line.account.iter().chain(&line.device).all(well_formed) {
@@ -282,6 +276,17 @@ pub struct MonthCount {
     pub unique_recipients: u64,
 }
 
+/// The first day of a month written `YYYY-MM`.
+pub fn first_day(month: &str) -> Option<jiff::civil::Date> {
+    format!("{month}-01").parse().ok()
+}
+
+/// The instant the month after `month` (`YYYY-MM`) starts, UTC.
+pub fn month_end(month: &str) -> Option<Timestamp> {
+    let next = first_day(month)?.checked_add(jiff::Span::new().months(1)).ok()?;
+    next.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+}
+
 /// The first instant of `now`'s month (UTC).
 pub fn month_start(now: Timestamp) -> Timestamp {
     let first = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().first_of_month();
@@ -333,10 +338,7 @@ pub struct PeriodRecipients {
 pub fn over_period(counts: &BTreeMap<String, u64>, from: jiff::civil::Date, to: jiff::civil::Date) -> PeriodRecipients {
     let months: Vec<MonthCount> = counts
         .iter()
-        .filter(|(month, _)| {
-            let first: Option<jiff::civil::Date> = format!("{month}-01").parse().ok();
-            first.is_some_and(|first| first >= from && first.last_of_month() <= to)
-        })
+        .filter(|(month, _)| first_day(month).is_some_and(|first| first >= from && first.last_of_month() <= to))
         .map(|(month, n)| MonthCount { month: month.clone(), unique_recipients: *n })
         .collect();
     let n = months.len() as u64;
@@ -471,6 +473,9 @@ mod tests {
         assert_eq!(report.months.last().map(|m| m.month.as_str()), Some("2026-10"), "November is not closed yet");
         assert_eq!(report.average, 6);
         assert_eq!(month_start(at("2026-12-31T23:59:59Z")), at("2026-12-01T00:00:00Z"));
+        assert_eq!(month_end("2026-12"), Some(at("2027-01-01T00:00:00Z")));
+        assert_eq!(month_end("2027-02"), Some(at("2027-03-01T00:00:00Z")));
+        assert_eq!(month_end("2027-13"), None);
     }
 
     #[test]
