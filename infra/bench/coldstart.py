@@ -8,7 +8,8 @@ for work), first response (process start → first response), warm response time
 resident memory (VmHWM). Functions that touch storage are pointed at the AWS emulator that
 `make bench` starts (AWS_ENDPOINT_URL), provisioned and seeded with the demo data.
 
-Usage: coldstart.py <binaries dir> <runs> <warm invocations>  (prints a markdown table)
+Usage: coldstart.py <binaries dir> <runs> <warm invocations>  (prints a markdown table;
+FUNCTIONS=a,b limits it to those binaries, beside checkout and the Python peer)
 """
 
 import json
@@ -196,8 +197,10 @@ def main():
     subjects = [(f"checkout (Rust) — POST /quotes", [str(binaries / "checkout")], quote_event)]
     peer = [sys.executable, "-m", "awslambdaric", "quote.handler"]
     subjects.append(("checkout quote (Python peer)", peer, quote_event))
+    # FUNCTIONS=a,b measures only those binaries (beside checkout and its peer, to compare).
+    only = {f for f in os.environ.get("FUNCTIONS", "").split(",") if f}
     for function, event_file in samples.items():
-        if function == "CheckoutFunction":
+        if function == "CheckoutFunction" or (only and binary_of[function] not in only):
             continue
         binary = binaries / binary_of[function]
         subjects.append((f"{binary_of[function]} — {event_file}", [str(binary)], (ROOT / "events" / event_file).read_bytes()))

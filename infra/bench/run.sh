@@ -32,5 +32,13 @@ echo "## DynamoDB requests per operation"
 cargo test --quiet -p acceptance --test dynamodb_cost -- --nocapture 2>/dev/null | grep '^|'
 
 echo
+echo "## Monthly active recipients: the counting path, embedded and on the emulator"
+cargo bench --quiet -p acceptance --bench recipient_counting 2>/dev/null | grep '^|'
+
+echo
+echo "## Monthly active recipients: the request path (criterion)"
+cargo bench --quiet -p edge --bench recipient_line -- --noplot 2>/dev/null | grep -E 'time:|^[a-z].*' | grep -B1 'time:' || true
+
+echo
 echo "## Hot paths (criterion)"
 cargo bench --quiet -p marketplace --bench hot_paths -- --noplot 2>/dev/null | grep -E 'time:|^[a-z].*' | grep -B1 'time:' || true

@@ -186,3 +186,51 @@ async fn a_ranked_listing_costs_the_same_whatever_its_number_of_offers() {
     }
     assert_eq!(costs[0].round_trips(), costs[2].round_trips(), "20 or 60 offers: the same round trips");
 }
+
+/// The monthly active recipients' counting (DSA Art. 24(2)): at most one conditional write per
+/// new recipient-month, nothing for one the container has counted, and a count of the month
+/// that does not grow with its recipients.
+#[tokio::test]
+async fn a_recipient_costs_one_conditional_put_a_month_and_a_repeat_nothing() {
+    let Some(table) = acceptance::aws_table().await else { return };
+    let table = acceptance::counting::CountingTable::new(std::sync::Arc::new(table));
+    let at = acceptance::start();
+    let line = |account: Option<&str>, device: &str| {
+        edge::activity::line_of(&marketplace::dsa::recipients::Activity {
+            at,
+            account: account.map(str::to_owned),
+            device: Some(device.to_owned()),
+            country: Some("FR".into()),
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0".into()),
+        })
+        .expect("a visitor in France counts")
+    };
+    let puts = |usage: &Usage| usage.requests.get("PutItem").copied().unwrap_or(0);
+    let container = dsa_metrics::Counter::default();
+
+    let visitor = [line(None, "visitor-1")];
+    let tally = container.count(&table, &visitor).await.expect("counted");
+    let first = table.take();
+    assert_eq!((tally.new, first.round_trips(), puts(&first)), (1, 1, 1), "one conditional put: {first:?}");
+    container.count(&table, &visitor).await.expect("counted");
+    assert_eq!(table.take().round_trips(), 0, "a line the container has counted costs nothing");
+    let tally = dsa_metrics::Counter::default().count(&table, &visitor).await.expect("counted");
+    let elsewhere = table.take();
+    assert_eq!((tally.new, tally.repeats, elsewhere.round_trips()), (0, 1, 1), "a failed condition: {elsewhere:?}");
+
+    // An account browsing on a new device, then signing in on it, in one batch: the account's
+    // put and the device's link; the device needs no put of its own.
+    let signing_in = [line(None, "phone-2"), line(Some("account-2"), "phone-2")];
+    let tally = container.count(&table, &signing_in).await.expect("counted");
+    let signed_in = table.take();
+    assert_eq!((tally.new, tally.links, puts(&signed_in), signed_in.round_trips()), (1, 1, 2, 2), "{signed_in:?}");
+
+    // The month is counted shard by shard on DynamoDB's side: 2 queries a shard (every identity,
+    // then the linked devices), whatever the number of recipients.
+    let unique = store::Recipients::new(&table).count(&at.strftime("%Y-%m").to_string()).await.expect("counted");
+    let counting = table.take();
+    assert_eq!(unique, 2, "the visitor and the account");
+    assert_eq!(counting.round_trips(), 2 * marketplace::dsa::recipients::SHARDS, "{counting:?}");
+    println!("| a new recipient's first line of the month | 1 | 1 PutItem (conditional) | 0 | 1 |");
+    println!("| a line the container has counted | 0 | none | 0 | 0 |");
+}

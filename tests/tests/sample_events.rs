@@ -38,11 +38,14 @@ async fn every_sample_answers_as_expected() {
             let response = router.oneshot(request).await.expect("routers do not fail");
             assert_eq!(u64::from(response.status().as_u16()), expected, "{file}");
         } else if let Some(expected) = sample["logs"].as_object() {
-            // A CloudWatch Logs subscription's delivery: gzip, base64, as Lambda gets it.
-            let event: aws_lambda_events::cloudwatch_logs::LogsEvent =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not a logs event: {e}"));
-            let lines = event.aws_logs.data.log_events.into_iter().map(|e| e.message);
-            let tally = dsa_metrics::Counter::default().count(&app.runner.ports, lines).await.expect("counted");
+            // A CloudWatch Logs subscription's delivery: gzip, base64, handed to the function
+            // as a parsed value, as the Lambda runtime does.
+            let event: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            let lines = dsa_metrics::subscription_lines(&event)
+                .unwrap_or_else(|e| panic!("{file} is not a logs event: {e}"))
+                .unwrap_or_else(|| panic!("{file} is not a logs event"));
+            let tally =
+                dsa_metrics::Counter::default().count(app.runner.ports.table.as_ref(), &lines).await.expect("counted");
             let tally = serde_json::to_value(tally).expect("a tally");
             for (name, value) in expected {
                 assert_eq!(&tally[name], value, "{file}: {name} in {tally}");

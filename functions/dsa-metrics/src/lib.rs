@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use marketplace::dsa::recipients::{Counted, Identity, Line};
-use ports::{Ports, TableError};
+use ports::{Ports, Table, TableError};
 use serde::Serialize;
 use store::Recipients;
 use store::recipients::{following_publication, publication_due_at, publish, scheduled_publication};
@@ -38,7 +38,8 @@ pub struct Tally {
     pub repeats: usize,
     /// Devices linked to an account.
     pub links: usize,
-    /// Lines this container had recorded already: no write at all.
+    /// Identities that needed no write: recorded before by this container, met earlier in
+    /// the batch, or a device whose link in the batch records it.
     pub remembered: usize,
 }
 
@@ -61,6 +62,14 @@ impl Write {
             Write::Link(month, d) => format!("{month}L{d}"),
         }
     }
+
+    /// For a link, the memo of the device's own first activity, which the link records too.
+    fn device_memo(&self) -> Option<String> {
+        match self {
+            Write::Link(month, d) => Some(format!("{month}D{d}")),
+            Write::First(..) => None,
+        }
+    }
 }
 
 impl Counter {
@@ -77,7 +86,7 @@ impl Counter {
     }
 
     /// Records a batch of lines.
-    pub async fn count<I, S>(&self, ports: &Ports, lines: I) -> Result<Tally, TableError>
+    pub async fn count<I, S>(&self, table: &dyn Table, lines: I) -> Result<Tally, TableError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -101,7 +110,14 @@ impl Counter {
                 }
             }
         }
-        let recipients = Recipients::new(ports.table.as_ref());
+        // A device linked in this batch is recorded by its link: its own first put would only
+        // race the link and fail.
+        let linked: HashSet<String> = writes.iter().filter_map(Write::device_memo).collect();
+        let before = writes.len();
+        writes
+            .retain(|write| !matches!(write, Write::First(_, Identity::Device(_))) || !linked.contains(&write.memo()));
+        tally.remembered += before - writes.len();
+        let recipients = Recipients::new(table);
         for chunk in writes.chunks(PARALLEL_WRITES) {
             let done = futures_util::future::try_join_all(chunk.iter().map(|write| async {
                 match write {
@@ -117,10 +133,24 @@ impl Counter {
                     None => tally.links += 1,
                 }
                 self.remember(write.memo());
+                if let Some(device) = write.device_memo() {
+                    self.remember(device);
+                }
             }
         }
         Ok(tally)
     }
+}
+
+/// The lines of a CloudWatch Logs subscription's event; `None` for any other event (the daily
+/// schedule's).
+pub fn subscription_lines(event: &serde_json::Value) -> Result<Option<Vec<String>>, serde_json::Error> {
+    if event.get("awslogs").is_none() {
+        return Ok(None);
+    }
+    // The event type decodes its gzip and base64 only from text, not from a parsed value.
+    let logs: aws_lambda_events::cloudwatch_logs::LogsEvent = serde_json::from_str(&event.to_string())?;
+    Ok(Some(logs.aws_logs.data.log_events.into_iter().map(|e| e.message).collect()))
 }
 
 /// What a daily run did.

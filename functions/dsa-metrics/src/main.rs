@@ -1,7 +1,6 @@
 //! The `dsa-metrics` Lambda: a CloudWatch Logs subscription's batch of recipient lines goes
 //! to the counter; the daily schedule's event runs the close and the publication.
 
-use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
@@ -11,10 +10,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let counter = dsa_metrics::Counter::default();
     let (ports, counter) = (&ports, &counter);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        if event.payload.get("awslogs").is_some() {
-            let logs: LogsEvent = serde_json::from_value(event.payload)?;
-            let lines = logs.aws_logs.data.log_events.into_iter().map(|e| e.message);
-            let tally = counter.count(ports, lines).await?;
+        if let Some(lines) = dsa_metrics::subscription_lines(&event.payload)? {
+            let tally = counter.count(ports.table.as_ref(), &lines).await?;
             return Ok::<_, lambda_runtime::Error>(serde_json::to_value(tally)?);
         }
         Ok(serde_json::to_value(dsa_metrics::run(ports).await?)?)

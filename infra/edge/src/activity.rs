@@ -84,13 +84,18 @@ fn reported_before(line: &str) -> bool {
     false
 }
 
+/// The line to report for a request: its recipient's, unless it does not count or this
+/// container reported it already this month. All the request path pays (see
+/// docs/benchmarks.md).
+pub fn to_report(parts: &Parts, at: jiff::Timestamp) -> Option<String> {
+    line(parts, at).filter(|line| !reported_before(line))
+}
+
 /// The middleware: reports, then serves. Reporting writes one line (in Lambda) and waits on
 /// nothing remote.
 pub async fn report(State(ports): State<Ports>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    if let Some(line) = line(&parts, ports.clock.now())
-        && !reported_before(&line)
-    {
+    if let Some(line) = to_report(&parts, ports.clock.now()) {
         ports.activity.report(&line).await;
     }
     next.run(Request::from_parts(parts, body)).await

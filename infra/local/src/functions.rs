@@ -148,7 +148,7 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             let worker: Worker = Arc::new(move |batch: Vec<Message>| {
                 let (ports, counter) = (ports.clone(), counter.clone());
                 Box::pin(async move {
-                    match counter.count(&ports, batch.iter().map(|m| m.body.as_str())).await {
+                    match counter.count(ports.table.as_ref(), batch.iter().map(|m| m.body.as_str())).await {
                         Ok(_) => vec![],
                         Err(_) => batch.into_iter().map(|m| m.id).collect(),
                     }

@@ -47,7 +47,8 @@ fn axis_top(max: u64) -> u64 {
 const WIDTH: u64 = 720;
 const HEIGHT: u64 = 420;
 const LEFT: u64 = 110;
-const RIGHT: u64 = 30;
+/// Room on the right for the average's label, clear of the bars.
+const RIGHT: u64 = 100;
 const TOP: u64 = 70;
 const BOTTOM: u64 = 60;
 
@@ -103,7 +104,7 @@ pub fn chart_svg(report: &Report) -> String {
         let h = (TOP + plot_h) as f64 - yy;
         let _ = write!(
             svg,
-            r##"<rect x="{x}" y="{yy:.1}" width="{w}" height="{h:.1}" fill="#2f6f9f"><title>{}: {}</title></rect><text x="{}" y="{:.1}" font-size="11" text-anchor="middle" fill="#1a1a1a">{}</text><text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
+            r##"<rect x="{x}" y="{yy:.1}" width="{w}" height="{h:.1}" fill="#2f6f9f"><title>{}: {}</title></rect><text x="{}" y="{:.1}" font-size="11" text-anchor="middle" fill="#1a1a1a" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text><text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
             month.month,
             grouped(month.unique_recipients),
             x + w / 2,
@@ -117,10 +118,12 @@ pub fn chart_svg(report: &Report) -> String {
     let avg = y(report.average);
     let _ = write!(
         svg,
-        r##"<line x1="{LEFT}" y1="{avg:.1}" x2="{}" y2="{avg:.1}" stroke="#c0392b" stroke-width="2" stroke-dasharray="8 5"/><text x="{}" y="{:.1}" font-size="12" text-anchor="end" fill="#c0392b">average {}</text>"##,
+        r##"<line x1="{LEFT}" y1="{avg:.1}" x2="{}" y2="{avg:.1}" stroke="#c0392b" stroke-width="2" stroke-dasharray="8 5"/><text x="{}" y="{:.1}" font-size="12" fill="#c0392b">average</text><text x="{}" y="{:.1}" font-size="12" font-weight="bold" fill="#c0392b">{}</text>"##,
         WIDTH - RIGHT,
-        WIDTH - RIGHT,
-        avg - 6.0,
+        WIDTH - RIGHT + 8,
+        avg - 2.0,
+        WIDTH - RIGHT + 8,
+        avg + 12.0,
         grouped(report.average)
     );
     if threshold_on_scale {
@@ -186,7 +189,8 @@ mod tests {
             assert!(svg.contains(&format!(">{month}</text>")));
         }
         assert!(svg.contains("1\u{2009}620\u{2009}000"), "counts grouped by three");
-        assert!(svg.contains("average 1\u{2009}345\u{2009}084"));
+        assert!(svg.contains("six-month average 1\u{2009}345\u{2009}084"));
+        assert!(svg.contains(">average</text>") && svg.contains(">1\u{2009}345\u{2009}084</text>"), "the line's label");
         assert!(svg.contains("far above this scale"), "45 M is off a 2 M scale");
         let big = Report { average: 46_000_000, is_vlop: true, ..sample() };
         assert!(chart_svg(&big).contains("45 million (very large online platform)"));
