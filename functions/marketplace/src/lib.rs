@@ -18,6 +18,7 @@ pub mod reviews;
 pub mod seller;
 pub mod settlement;
 pub mod statement;
+pub mod trade_in;
 pub mod validation;
 
 pub use error::Error;

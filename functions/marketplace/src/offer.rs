@@ -293,7 +293,7 @@ impl NewOffer {
 }
 
 /// An amount between `min_minor` and the maximum, in `currency` when one is imposed.
-fn amount(
+pub(crate) fn amount(
     v: &mut Violations,
     field: &str,
     input: &MoneyInput,
