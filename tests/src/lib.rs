@@ -244,6 +244,8 @@ impl App {
             payments: Arc::new(sandbox_payments::SandboxPayments::new(provider_table, secret)),
             table,
             activity: Arc::new(ports::QueuedActivity(queue.clone())),
+            devices: Arc::new(ports::SandboxDeviceCheck::new([local_runner::demo::STOLEN_IMEI.to_owned()])),
+            labels: Arc::new(ports::SandboxLabels),
             queue,
             blobs: Arc::new(aws_blobs().await?),
             clock: clock.clone(),

@@ -131,7 +131,23 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("GET", "/dsa/transparency-report", "AAAAAA", None),
     ("GET", "/dsa/active-recipients", "AAAAAA", None),
     ("POST", "/dsa/active-recipients/publications", "13333A", None),
+    ("PUT", "/sellers/{id}/trade-in-prices", "133A33", Some(PRICES)),
+    ("GET", "/sellers/{id}/trade-in-prices", "133A3A", None),
+    ("POST", "/trade-ins", "1AAAAA", Some(TRADE_IN)),
+    ("GET", "/trade-ins", "1AAAAA", None),
+    // `{id}` is the demo buyer's offer for an iPhone in the good grade: Berlin's (see `fresh`).
+    ("GET", "/trade-ins/{id}", "1A44AA", None),
+    ("POST", "/trade-ins/{id}/acceptance", "1A4433", Some(ACCEPTANCE)),
+    ("POST", "/trade-ins/{id}/cancellation", "1A4433", None),
+    ("POST", "/trade-ins/{id}/receipt", "1344A3", None),
+    ("POST", "/trade-ins/{id}/inspection", "1344A3", Some(r#"{"result": "conforms"}"#)),
+    ("POST", "/trade-ins/{id}/counter-offer/acceptance", "1A4433", None),
+    ("POST", "/trade-ins/{id}/counter-offer/rejection", "1A4433", None),
 ];
+
+const PRICES: &str = r#"{"validUntil": "2099-01-01T00:00:00Z", "items": [{"productId": "prd_demo_iphone13", "grade": "good", "price": {"amount": "250.00", "currency": "EUR"}}]}"#;
+const TRADE_IN: &str = r#"{"productId": "prd_demo_iphone13", "imei": "490154203237518", "country": "FR", "condition": {"powersOn": true, "screen": "scratched", "body": "flawless", "faults": [], "accountLocksRemoved": true, "dataErased": true}}"#;
+const ACCEPTANCE: &str = r#"{"identity": {"name": "Camille Martin", "birthDate": "1990-04-12", "document": {"type": "id_card", "number": "X4RTBPFW4"}}, "payoutAccount": {"holder": "Camille Martin", "iban": "FR7630006000011234567890189"}}"#;
 
 const NOTICE: &str = r#"{"contentType": "offer", "contentId": "off_demo_iphone_lyon", "reason": "not_repackaged", "explanation": "Arrived loose in a bag.", "notifier": {"name": "Ada", "email": "ada@example.org"}, "goodFaith": true}"#;
 
@@ -168,6 +184,14 @@ async fn fresh(method: &str, template: &str) -> (App, String) {
         assert_eq!(opened.status, 201, "{opened:?}");
         let id = opened.body["id"].as_str().unwrap_or_default();
         return (app, template.replace("{id}", id));
+    }
+    if template.starts_with("/trade-ins/{id}") {
+        let buyer = app.token("buyer", local_runner::demo::BUYER, None);
+        let request: serde_json::Value = serde_json::from_str(TRADE_IN).unwrap_or_default();
+        let offered = app.call("POST", "/trade-ins", Some(&buyer), Some(request)).await;
+        assert_eq!(offered.status, 201, "{offered:?}");
+        assert_eq!(offered.body["refurbisherId"], "sel_demo_berlin", "{offered:?}");
+        return (app, template.replace("{id}", offered.body["id"].as_str().unwrap_or_default()));
     }
     if template.starts_with("/notices/{id}") || template.starts_with("/complaints/{id}") {
         let buyer = app.token("buyer", local_runner::demo::BUYER, None);

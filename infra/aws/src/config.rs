@@ -56,6 +56,9 @@ fn ports_on(config: &aws_config::SdkConfig) -> Ports {
         ids: Arc::new(RandomIds),
         mailer: Arc::new(ports::NoMailer),
         activity: Arc::new(ports::StdoutActivity),
+        // The registry and carrier adapters come later: the sandbox ones answer meanwhile.
+        devices: Arc::new(ports::SandboxDeviceCheck::from_env()),
+        labels: Arc::new(ports::SandboxLabels),
     }
 }
 

@@ -9,7 +9,7 @@ use marketplace::order::Order;
 use marketplace::seller::{Address, PaymentAccount, Seller, SellerStatus, StatusChange, TradeRegister, TraderInfo};
 use marketplace::{Currency, Money};
 use ports::{Ports, TableError};
-use store::{Offers, Orders, Placed, Products, Quotes, Sellers};
+use store::{Offers, Orders, Placed, Products, Quotes, Sellers, TradeIns};
 
 pub const SELLER_LYON: &str = "sel_demo_lyon";
 pub const SELLER_BERLIN: &str = "sel_demo_berlin";
@@ -28,6 +28,8 @@ pub const BUYER: &str = "buyer-dev";
 pub const BUYER_EMAIL: &str = "buyer@example.test";
 pub const IPAD_QUOTE: &str = "qt_demo_ipad";
 pub const IPAD_ORDER: &str = "ord_demo_ipad";
+/// An IMEI the sandbox registry lists as stolen, to try a refused trade-in.
+pub const STOLEN_IMEI: &str = "356938035643809";
 
 fn address(line1: &str, postal_code: &str, city: &str, country: &str) -> Address {
     Address {
@@ -167,7 +169,46 @@ pub async fn seed(ports: &Ports) -> Result<(), TableError> {
             other => other?,
         }
     }
+    seed_trade_in_prices(ports).await?;
     seed_order(ports).await
+}
+
+/// Both refurbishers buy iPhones 13 back (Berlin pays more in the good grade), Lyon MacBooks
+/// too; a list already there is left as it is.
+async fn seed_trade_in_prices(ports: &Ports) -> Result<(), TableError> {
+    use marketplace::trade_in::condition::Grade as Condition;
+    use marketplace::trade_in::prices::{Price, PriceList};
+    let now = ports.clock.now();
+    let store = TradeIns::new(ports.table.as_ref());
+    let eur = |minor| Money::new(minor, Currency::EUR);
+    let lists = [
+        (
+            SELLER_LYON,
+            vec![
+                (IPHONE, Condition::Mint, 32_000),
+                (IPHONE, Condition::Good, 27_000),
+                (IPHONE, Condition::Fair, 21_000),
+                (IPHONE, Condition::Damaged, 9_000),
+                (IPHONE, Condition::NotWorking, 3_000),
+                (MACBOOK, Condition::Mint, 52_000),
+                (MACBOOK, Condition::Good, 45_000),
+            ],
+        ),
+        (SELLER_BERLIN, vec![(IPHONE, Condition::Good, 28_000), (IPHONE, Condition::Fair, 20_000)]),
+    ];
+    let valid_until = now.checked_add(jiff::SignedDuration::from_hours(24 * 365)).unwrap_or(now);
+    for (seller_id, prices) in lists {
+        if store.prices(seller_id).await?.is_some() {
+            continue;
+        }
+        let items = prices
+            .into_iter()
+            .map(|(product_id, grade, minor)| Price { product_id: product_id.into(), grade, price: eur(minor) })
+            .collect();
+        let list = PriceList { refurbisher_id: seller_id.into(), valid_until, items, updated_at: now };
+        ignore_existing(store.replace_prices(None, &list).await)?;
+    }
+    Ok(())
 }
 
 /// A paid order of the demo buyer, so the sellers' side of an order can be tried at once.

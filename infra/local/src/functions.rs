@@ -157,6 +157,7 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             Some(Hosted { worker: Some(worker), ..run })
         }
         "DisputesFunction" => http(disputes::router(ports.clone())),
+        "TradeInsFunction" => http(trade_ins::router(ports.clone())),
         "NoticesFunction" => http(notices::router(ports.clone())),
         "NotificationsFunction" => job(ports, |ports| async move {
             notifications::run(&ports)

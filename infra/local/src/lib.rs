@@ -98,6 +98,8 @@ impl Runner {
                     mailer: Arc::new(TableOutbox::new(table.clone(), clock.clone())),
                     table,
                     activity: Arc::new(QueuedActivity(queue.clone())),
+                    devices: Arc::new(demo_devices()),
+                    labels: Arc::new(ports::SandboxLabels),
                     queue,
                     blobs: Arc::new(blobs),
                     clock: clock.clone(),
@@ -114,7 +116,8 @@ impl Runner {
                 let mailer = Arc::new(TableOutbox::new(ports.table.clone(), clock.clone()));
                 // No log service here: the activity lines go through the runner's own queue.
                 let activity = Arc::new(QueuedActivity(ports.queue.clone()));
-                Ports { clock: clock.clone(), payments, mailer, activity, ..ports }
+                let devices = Arc::new(demo_devices());
+                Ports { clock: clock.clone(), payments, mailer, activity, devices, ..ports }
             }
         })
     }
@@ -253,4 +256,10 @@ async fn provision_aws(template: &Template) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The sandbox registry with the demo's stolen IMEI listed beside `MARKETPLACE_DEVICE_BLOCKLIST`'s.
+fn demo_devices() -> ports::SandboxDeviceCheck {
+    let listed = std::env::var("MARKETPLACE_DEVICE_BLOCKLIST").unwrap_or_default();
+    ports::SandboxDeviceCheck::new(listed.split(',').map(str::to_owned).chain([demo::STOLEN_IMEI.to_owned()]))
 }

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod blobs;
 pub mod clock;
 pub mod config;
+pub mod devices;
 pub mod item;
 pub mod mail;
 pub mod payments;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 pub use activity::{ACTIVITY_QUEUE, ActivityLog, QueuedActivity, StdoutActivity};
 pub use blobs::{Blob, Blobs, BlobsError};
 pub use clock::{Clock, Ids, MovableClock, RandomIds, SystemClock};
+pub use devices::{DeviceCheck, DeviceError, Labels, SandboxDeviceCheck, SandboxLabels, ShippingLabel, Standing};
 pub use item::{FromItem, Item, ItemError, ToItem, Value};
 pub use mail::{Mail, MailError, Mailer, NoMailer};
 pub use payments::{PaymentError, PaymentProvider, PayoutAccount};
@@ -37,4 +39,8 @@ pub struct Ports {
     pub mailer: Arc<dyn Mailer>,
     /// Each request's recipient, for the monthly active recipients (DSA Art. 24(2)).
     pub activity: Arc<dyn ActivityLog>,
+    /// Whether a traded-in device is reported lost or stolen.
+    pub devices: Arc<dyn DeviceCheck>,
+    /// Prepaid shipping labels for traded-in devices.
+    pub labels: Arc<dyn Labels>,
 }

@@ -350,6 +350,48 @@ pub fn suspension(kind: &str, party: &str, at: Timestamp) -> Key {
 
 pub const SUSPENSIONS_PK: &str = "SUSPENSIONS";
 
+pub fn trade_in(id: &str) -> Key {
+    Key::new(format!("TRADEIN#{id}"), "TRADEIN")
+}
+
+/// Puts a trade-in on its refurbisher's list (gsi1).
+pub fn trade_in_refurbisher(id: &str, seller_id: &str) -> Key {
+    Key::new(format!("TRADEIN#{id}"), format!("SELLER#{seller_id}"))
+}
+
+/// gsi1: a customer's trade-ins, newest first.
+pub fn customer_trade_ins_pk(sub: &str) -> String {
+    format!("CUSTOMER#{sub}#TRADEINS")
+}
+
+/// gsi1: a refurbisher's trade-ins, newest first.
+pub fn seller_trade_ins_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#TRADEINS")
+}
+
+/// gsi2: trade-ins with something due (an expiry, a deemed inspection, an unanswered
+/// counter-offer, a payment), earliest first.
+pub const TRADE_INS_DUE: &str = "TRADEINS#DUE";
+
+/// A refurbisher's whole buyback price list.
+pub fn trade_in_prices(seller_id: &str) -> Key {
+    Key::new(format!("SELLER#{seller_id}"), "TRADEIN_PRICES")
+}
+
+/// The index of a product's buyback prices: one item per refurbisher pricing it.
+pub fn trade_in_product_pk(product_id: &str) -> String {
+    format!("TRADEIN_PRICES#{product_id}")
+}
+
+pub fn trade_in_product_price(product_id: &str, seller_id: &str) -> Key {
+    Key::new(trade_in_product_pk(product_id), format!("SELLER#{seller_id}"))
+}
+
+/// A device refused as blocklisted: the fraud record, by the IMEI's hash.
+pub fn blocklisted_device(imei_hash: &str, at: Timestamp) -> Key {
+    Key::new(format!("DEVICE_REFUSED#{imei_hash}"), sortable(at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub mod record;
 mod reviews;
 mod sellers;
 mod statements;
+mod trade_ins;
 
 pub use disputes::{Disputes, Opened};
 pub use dsa::{About, BuyerNotices, Dsa, Sale, StoredStatement};
@@ -38,3 +39,4 @@ pub use recipients::Recipients;
 pub use reviews::{PUBLICATION_QUEUE, ReviewSort, Reviews, Submitted};
 pub use sellers::{Onboarded, Sellers};
 pub use statements::{Statements, document_key};
+pub use trade_ins::TradeIns;

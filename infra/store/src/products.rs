@@ -1,5 +1,7 @@
 use marketplace::catalog::Product;
-use ports::{Condition, Table, TableError};
+use std::collections::BTreeSet;
+
+use ports::{Condition, Key, Table, TableError};
 
 use crate::{keys, record};
 
@@ -14,6 +16,20 @@ impl<'a> Products<'a> {
 
     pub async fn get(&self, id: &str) -> Result<Option<Product>, TableError> {
         self.table.get(&keys::product(id)).await?.as_ref().map(record::entity).transpose()
+    }
+
+    /// Which of `ids` are products of the catalogue (read in batches of 100).
+    pub async fn existing(&self, ids: &[String]) -> Result<BTreeSet<String>, TableError> {
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        let keys: Vec<Key> = unique.iter().map(|id| keys::product(id)).collect();
+        let mut found = BTreeSet::new();
+        for chunk in keys.chunks(100) {
+            for item in self.table.get_many(chunk).await? {
+                let product: Product = record::entity(&item)?;
+                found.insert(product.id);
+            }
+        }
+        Ok(found)
     }
 
     pub async fn create(&self, product: &Product) -> Result<(), TableError> {

@@ -448,6 +448,10 @@ pub struct TradeIn {
     pub status: TradeInStatus,
     /// The customer's `sub`.
     pub customer: String,
+    /// Where the customer is told of each step (the token's `email` when the offer was made):
+    /// never in a view or a log.
+    #[serde(default)]
+    pub customer_email: Option<String>,
     pub product_id: String,
     /// The product as described in the register: brand and name.
     pub product_name: String,
@@ -480,7 +484,7 @@ pub struct TradeIn {
     pub return_: Option<Return>,
     pub payment: Option<Payment>,
     pub closed_at: Option<Timestamp>,
-    pub version: u64,
+    pub version: i64,
 }
 
 /// A request for an offer, checked.
@@ -554,6 +558,7 @@ impl TradeIn {
             id,
             status: TradeInStatus::Offered,
             customer: customer.to_owned(),
+            customer_email: None,
             product_id: request.product_id,
             product_name,
             grade: request.condition.grade(),
