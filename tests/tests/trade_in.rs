@@ -163,6 +163,7 @@ async fn careless_and_hostile_requests_are_refused_and_write_nothing(app: &App) 
         403,
         "forbidden",
     );
+    // Three weeks later the offer has expired (the deadlines' run on the way closed it).
     app.advance("P22D").await;
     let late = app
         .call(
@@ -172,8 +173,8 @@ async fn careless_and_hostile_requests_are_refused_and_write_nothing(app: &App) 
             Some(acceptance("FR7630006000011234567890189")),
         )
         .await;
-    refused(&late, 409, "offer_expired");
-    assert_eq!(app.get(&format!("/trade-ins/{id}"), Some(&owner)).await.body["status"], "offered", "unchanged");
+    refused(&late, 409, "invalid_transition");
+    assert_eq!(app.get(&format!("/trade-ins/{id}"), Some(&owner)).await.body["status"], "expired");
 
     // A counter-offer above the offer, or for a defect the customer declared, or with an
     // unknown reason.
@@ -199,11 +200,58 @@ async fn careless_and_hostile_requests_are_refused_and_write_nothing(app: &App) 
     assert_eq!(step(app, &berlin, id, "inspection", Some(cracked)).await["status"], "counter_offered");
 }
 
+async fn time_expires_offers_deems_late_inspections_and_returns_unanswered_devices(app: &App) {
+    let customer = app.token_with_email("buyer", "dominique", "dominique@example.test");
+    let berlin = app.berlin();
+    let never_accepted = offered(app, &customer, "scratched").await;
+    let never_inspected = offered(app, &customer, "scratched").await;
+    let never_answered = offered(app, &customer, "scratched").await;
+    for t in [&never_inspected, &never_answered] {
+        let id = t["id"].as_str().expect("an id");
+        step(app, &customer, id, "acceptance", Some(acceptance("FR7630006000011234567890189"))).await;
+        step(app, &berlin, id, "receipt", None).await;
+    }
+    let id = never_answered["id"].as_str().expect("an id");
+    let counter = json!({"result": "counter_offer", "price": {"amount": "150.00", "currency": "EUR"}, "reasons": ["cameras"], "evidence": ["photos/camera.jpg"]});
+    step(app, &berlin, id, "inspection", Some(counter)).await;
+    let status = |t: &Value| {
+        let path = format!("/trade-ins/{}", t["id"].as_str().unwrap_or_default());
+        let customer = customer.clone();
+        async move { app.get(&path, Some(&customer)).await.body }
+    };
+
+    // A week and a day: the counter-offer went unanswered (7 days); the inspection is overdue
+    // beyond its grace (2 + 3 business days), so the device is bought as described.
+    app.advance("P8D").await;
+    let returned = status(&never_answered).await;
+    assert_eq!(
+        (returned["status"].as_str(), returned["return"]["cause"].as_str()),
+        (Some("returned"), Some("unanswered")),
+        "{returned}"
+    );
+    assert_eq!(returned["return"]["paidBy"], "refurbisher");
+    let deemed = status(&never_inspected).await;
+    assert_eq!(deemed["deemedConforming"], true, "{deemed}");
+    assert_eq!(deemed["finalPrice"], json!({"amount": "280.00", "currency": "EUR"}));
+    assert_eq!(deemed["payment"]["status"], "pending");
+    assert_eq!(status(&never_accepted).await["status"], "offered", "locked for 21 days");
+    app.advance("P14D").await;
+    assert_eq!(status(&never_accepted).await["status"], "expired");
+    // Each was told once, whatever the runs on the way.
+    let mails = app.outbox().await;
+    let subjects: Vec<&str> =
+        mails.iter().filter(|m| m["to"] == "dominique@example.test").filter_map(|m| m["subject"].as_str()).collect();
+    for told in ["has expired", "is bought at", "is returned to you"] {
+        assert_eq!(subjects.iter().filter(|s| s.contains(told)).count(), 1, "{told}: {subjects:?}");
+    }
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,
     cases: [
         the_best_price_is_offered_and_a_counter_offer_can_be_refused,
-        careless_and_hostile_requests_are_refused_and_write_nothing
+        careless_and_hostile_requests_are_refused_and_write_nothing,
+        time_expires_offers_deems_late_inspections_and_returns_unanswered_devices
     ]
 );

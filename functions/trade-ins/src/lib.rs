@@ -157,12 +157,90 @@ fn view(t: &TradeIn, party: Party, now: Timestamp) -> TradeInView {
     }
 }
 
-/// When time next has something to do to `t`: a pending payment at once, else the rules'.
+/// When time next has something to do to `t`, by the rules. A final price has nothing left
+/// for time to do here: its payment is the payment step's.
 fn due(t: &TradeIn) -> Option<Timestamp> {
-    match &t.payment {
-        Some(p) if p.status == trade_in::PaymentStatus::Pending => t.purchased_at,
-        _ => t.next_due(calendar(t), terms()),
+    t.next_due(calendar(t), terms())
+}
+
+/// Trade-ins one run of the deadlines takes on.
+const SWEEP_BATCH: u32 = 100;
+
+/// What one run of the deadlines did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Swept {
+    pub expired: usize,
+    pub deemed_conforming: usize,
+    pub returned: usize,
+}
+
+/// What time alone does to trade-ins (`trade-in-deadlines`, hourly): offers not accepted and
+/// devices not received in time expire, inspections overdue beyond their grace are deemed
+/// conforming, unanswered counter-offers send the device back; each told by mail. A trade-in
+/// changed meanwhile is left to the next run.
+pub async fn sweep(ports: &Ports) -> std::result::Result<Swept, String> {
+    let now = ports.clock.now();
+    let store = TradeIns::new(ports.table.as_ref());
+    let mut swept = Swept::default();
+    for t in store.due(now, SWEEP_BATCH).await.map_err(|e| e.to_string())? {
+        let Some(after) = t.sweep(calendar(&t), terms(), now) else { continue };
+        let (customer, refurbisher) = deadline_mails(&t, &after);
+        let mails = tell(ports, &after, "deadline", customer, refurbisher).await.map_err(|e| e.detail)?;
+        match store.change(&t, &after, due(&after), mails).await {
+            Ok(()) => {}
+            Err(ports::TableError::TransactionCanceled { .. }) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+        match after.status {
+            TradeInStatus::Expired => swept.expired += 1,
+            TradeInStatus::Returned => swept.returned += 1,
+            _ => swept.deemed_conforming += 1,
+        }
+        tracing::info!(trade_in_id = %after.id, status = after.status.as_str(), "trade-in deadline passed");
     }
+    Ok(swept)
+}
+
+type Text = Option<(String, String)>;
+
+fn deadline_mails(before: &TradeIn, after: &TradeIn) -> (Text, Text) {
+    match after.status {
+        TradeInStatus::Expired => (
+            Some((
+                format!("Your trade-in offer for your {} has expired", after.product_name),
+                "The offer was not accepted, or the device did not arrive, in time. Ask for a new offer at any time.\n".into(),
+            )),
+            (before.status == TradeInStatus::Accepted).then(|| {
+                (format!("Trade-in {} expired", after.id), "The device did not arrive in time: the trade-in is closed.\n".into())
+            }),
+        ),
+        TradeInStatus::Returned => {
+            let by = after.return_.as_ref().map(|r| r.ship_by.to_string()).unwrap_or_default();
+            (
+                Some((
+                    format!("Your {} is returned to you", after.product_name),
+                    "The counter-offer was not answered in time, or the refurbisher declined to buy: the device comes back.\n".into(),
+                )),
+                Some((format!("Trade-in {}: send the device back", after.id), format!("Send the device back by {by}.\n"))),
+            )
+        }
+        _ => (
+            Some((
+                format!("Your {} is bought at {}", after.product_name, after.offered_price),
+                "The inspection was not done in time: the device is taken as you described it. The transfer is on its way.\n".into(),
+            )),
+            Some((
+                format!("Trade-in {}: deemed conforming", after.id),
+                format!("The inspection was overdue beyond its grace: the device is bought at {}.\n", after.offered_price),
+            )),
+        ),
+    }
+}
+
+/// When the deadlines next have something to do, for the local runner's probe.
+pub async fn next_due(ports: &Ports) -> std::result::Result<Option<Timestamp>, String> {
+    TradeIns::new(ports.table.as_ref()).next_due().await.map_err(|e| e.to_string())
 }
 
 fn calendar(t: &TradeIn) -> &'static Calendar {

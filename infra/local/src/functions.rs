@@ -181,6 +181,15 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
                 hosted.probed(ports, move |ports| async move { seller_quality::next_due(&ports, window).await })
             })
         }
+        "TradeInDeadlinesFunction" => job(ports, |ports| async move {
+            trade_ins::sweep(&ports).await.map(|s| {
+                format!(
+                    "{} trade-ins expired, {} deemed conforming, {} returned",
+                    s.expired, s.deemed_conforming, s.returned
+                )
+            })
+        })
+        .map(|hosted| hosted.probed(ports, |ports| async move { trade_ins::next_due(&ports).await })),
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {
