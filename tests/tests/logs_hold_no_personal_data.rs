@@ -1,8 +1,9 @@
 //! The logs of a full scenario — onboarding with trader data, offers, a quote, an order by a
 //! buyer whose token carries an e-mail address, its payment, the seller's side, a refund, a
 //! help request, bad requests, a suspension, a removal as illegal with its mails to the seller
-//! and the buyer, the invitation to review sent a week later — hold no e-mail
-//! address, phone number or IBAN, while they do record the requests.
+//! and the buyer, the invitation to review sent a week later, a trade-in accepted with an
+//! identity and a payout account and a stolen device refused — hold no e-mail address, phone
+//! number, IBAN, IMEI or identity, while they do record the requests.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -122,6 +123,20 @@ async fn a_full_scenario_logs_no_personal_data() {
         Some(json!({"reason": "prohibited_trade", "explanation": "Sold with a counterfeit charger."})),
     )
     .await;
+    // A trade-in: the IMEI, the seller's identity and payout account go in, and a stolen
+    // device is refused.
+    let device = json!({"productId": "prd_demo_iphone13", "imei": "35-209900-176148-1", "country": "FR",
+                        "condition": {"powersOn": true, "screen": "scratched", "body": "flawless", "faults": [],
+                                      "accountLocksRemoved": true, "dataErased": true}});
+    let trade_in = app.call("POST", "/trade-ins", Some(&buyer), Some(device.clone())).await;
+    let trade_in = trade_in.body["id"].as_str().expect("a trade-in").to_owned();
+    let identity = json!({"identity": {"name": "Camille Martin", "birthDate": "1990-04-12", "document": {"type": "passport", "number": "19FV28461"}},
+                          "payoutAccount": {"holder": "Camille Martin", "iban": "FR7630006000011234567890189"}});
+    let accepted = app.call("POST", &format!("/trade-ins/{trade_in}/acceptance"), Some(&buyer), Some(identity)).await;
+    assert_eq!(accepted.status, 200, "{accepted:?}");
+    let mut stolen = device;
+    stolen["imei"] = json!(local_runner::demo::STOLEN_IMEI);
+    assert_eq!(app.call("POST", "/trade-ins", Some(&buyer), Some(stolen)).await.status, 422);
     // A week later the buyer is invited to review, by e-mail.
     app.call("POST", "/_local/clock", None, Some(json!({"advance": "P8D"}))).await;
     let outbox = app.get("/_local/outbox", None).await;
@@ -135,5 +150,9 @@ async fn a_full_scenario_logs_no_personal_data() {
     assert!(lines.iter().any(|l| l.contains(r#""route":"/sellers""#)), "requests are logged with their route");
     for line in &lines {
         assert_eq!(looks_personal(line), None, "personal data in a log line: {line}");
+        for trade_in_data in ["352099001761481", local_runner::demo::STOLEN_IMEI, "19FV28461", "Camille", "1990-04-12"]
+        {
+            assert!(!line.contains(trade_in_data), "a trade-in's personal data in a log line: {line}");
+        }
     }
 }
