@@ -234,3 +234,42 @@ async fn a_recipient_costs_one_conditional_put_a_month_and_a_repeat_nothing() {
     println!("| a new recipient's first line of the month | 1 | 1 PutItem (conditional) | 0 | 1 |");
     println!("| a line the container has counted | 0 | none | 0 | 0 |");
 }
+
+/// A trade-in's steps: the offer reads the product, the product's price index, the best
+/// candidates' lists and their sellers, then writes the trade-in; each later step reads the
+/// trade-in (and the refurbisher, when it is mailed) and writes one transaction.
+#[tokio::test]
+async fn a_trade_in_step_is_a_few_round_trips() {
+    let Some((app, counter)) = App::aws_counted().await else { return };
+    let customer = app.token_with_email("buyer", "camille", "camille@example.test");
+    let berlin = app.berlin();
+    let device = json!({"productId": "prd_demo_iphone13", "imei": "490154203237518", "country": "FR",
+                        "condition": {"powersOn": true, "screen": "scratched", "body": "flawless", "faults": [],
+                                      "accountLocksRemoved": true, "dataErased": true}});
+    counter.take();
+    let offer = app.call("POST", "/trade-ins", Some(&customer), Some(device)).await;
+    assert_eq!(offer.status, 201, "{offer:?}");
+    let offering = counter.take();
+    let path = format!("/trade-ins/{}", id(&offer));
+    let identity = json!({"identity": {"name": "Camille Martin", "birthDate": "1990-04-12", "document": {"type": "id_card", "number": "X4RTBPFW4"}},
+                          "payoutAccount": {"holder": "Camille Martin", "iban": "FR7630006000011234567890189"}});
+    assert_eq!(app.call("POST", &format!("{path}/acceptance"), Some(&customer), Some(identity)).await.status, 200);
+    let accepting = counter.take();
+    assert_eq!(app.call("POST", &format!("{path}/receipt"), Some(&berlin), None).await.status, 200);
+    let receiving = counter.take();
+    let conforms = json!({"result": "conforms"});
+    assert_eq!(app.call("POST", &format!("{path}/inspection"), Some(&berlin), Some(conforms)).await.status, 200);
+    let inspecting = counter.take();
+    for (name, usage) in [
+        ("trade-in offer (2 refurbishers price the product)", &offering),
+        ("trade-in acceptance (label, two mails)", &accepting),
+        ("trade-in receipt", &receiving),
+        ("trade-in inspection (conforms)", &inspecting),
+    ] {
+        println!("{}", row(name, usage));
+    }
+    assert!(offering.round_trips() <= 5, "product, index, lists, sellers, the trade-in: {offering:?}");
+    assert!(accepting.round_trips() <= 3, "the trade-in, the refurbisher's address, one transaction: {accepting:?}");
+    assert!(receiving.round_trips() <= 2, "the trade-in, one transaction: {receiving:?}");
+    assert!(inspecting.round_trips() <= 2, "the trade-in, one transaction: {inspecting:?}");
+}
