@@ -22,7 +22,6 @@ use marketplace::disputes::{
     Action, Dispute, DisputeStatus, DisputeTerms, Message, NewDispute, Party, Resolution, may, refundable,
 };
 use marketplace::order::Order;
-use marketplace::reviews::calendar::Calendars;
 use ports::{Blob, Mail, Ports, TxOp};
 use serde::{Deserialize, Serialize};
 use store::{Disputes, HelpRequests, Mails, Opened, Orders, Products, Reviews, Sellers};
@@ -41,11 +40,7 @@ pub fn mediators() -> &'static Mediators {
     MEDIATORS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_MEDIATORS", Mediators::from_json))
 }
 
-/// The markets' business days (`MARKETPLACE_CALENDARS`, as the reviews use them).
-pub fn calendars() -> &'static Calendars {
-    static CALENDARS: std::sync::OnceLock<Calendars> = std::sync::OnceLock::new();
-    CALENDARS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_CALENDARS", Calendars::from_json))
-}
+pub use edge::config::calendars;
 
 /// Where a buyer downloads the case file.
 const CASE_FILE_LINK: &str = "https://marketplace.example/disputes";

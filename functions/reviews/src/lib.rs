@@ -15,7 +15,6 @@ use jiff::Timestamp;
 use marketplace::dsa::notice::Author;
 use marketplace::order::PartStatus;
 use marketplace::reviews::aggregate::Rating;
-use marketplace::reviews::calendar::Calendars;
 use marketplace::reviews::{self, Review, ReviewInput, ReviewStatus, ReviewTerms, SubRatings, Submission};
 use ports::Ports;
 use serde::{Deserialize, Serialize};
@@ -31,10 +30,7 @@ pub fn terms() -> &'static ReviewTerms {
     TERMS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_REVIEWS", ReviewTerms::from_json))
 }
 
-pub fn calendars() -> &'static Calendars {
-    static CALENDARS: std::sync::OnceLock<Calendars> = std::sync::OnceLock::new();
-    CALENDARS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_CALENDARS", Calendars::from_json))
-}
+pub use edge::config::calendars;
 
 pub fn router(ports: Ports) -> Router {
     terms();

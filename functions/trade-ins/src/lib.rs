@@ -13,7 +13,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, Problem, Result};
 use jiff::Timestamp;
-use marketplace::reviews::calendar::{Calendar, Calendars};
+use marketplace::reviews::calendar::Calendar;
 use marketplace::seller::SellerStatus;
 use marketplace::trade_in::condition::Grade;
 use marketplace::trade_in::device::DeviceId;
@@ -34,11 +34,7 @@ pub fn terms() -> &'static TradeInTerms {
     TERMS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_TRADE_IN", TradeInTerms::from_json))
 }
 
-/// The markets' business days (`MARKETPLACE_CALENDARS`, as the reviews use them).
-pub fn calendars() -> &'static Calendars {
-    static CALENDARS: std::sync::OnceLock<Calendars> = std::sync::OnceLock::new();
-    CALENDARS.get_or_init(|| ports::config::json_or_default("MARKETPLACE_CALENDARS", Calendars::from_json))
-}
+pub use edge::config::calendars;
 
 pub fn router(ports: Ports) -> Router {
     terms();

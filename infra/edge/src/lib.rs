@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod auth;
 pub mod body;
+pub mod config;
 pub mod idempotency;
 pub mod logging;
 pub mod page;

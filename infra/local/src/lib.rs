@@ -260,6 +260,5 @@ async fn provision_aws(template: &Template) -> Result<(), String> {
 
 /// The sandbox registry with the demo's stolen IMEI listed beside `MARKETPLACE_DEVICE_BLOCKLIST`'s.
 fn demo_devices() -> ports::SandboxDeviceCheck {
-    let listed = std::env::var("MARKETPLACE_DEVICE_BLOCKLIST").unwrap_or_default();
-    ports::SandboxDeviceCheck::new(listed.split(',').map(str::to_owned).chain([demo::STOLEN_IMEI.to_owned()]))
+    ports::SandboxDeviceCheck::from_env_and([demo::STOLEN_IMEI.to_owned()])
 }

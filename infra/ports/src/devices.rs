@@ -40,8 +40,13 @@ impl SandboxDeviceCheck {
 
     /// From `MARKETPLACE_DEVICE_BLOCKLIST`.
     pub fn from_env() -> Self {
+        Self::from_env_and([])
+    }
+
+    /// From `MARKETPLACE_DEVICE_BLOCKLIST`, with `also` listed too (the local runner's demo).
+    pub fn from_env_and(also: impl IntoIterator<Item = String>) -> Self {
         let listed = std::env::var("MARKETPLACE_DEVICE_BLOCKLIST").unwrap_or_default();
-        Self::new(listed.split(',').map(str::to_owned))
+        Self::new(listed.split(',').map(str::to_owned).chain(also))
     }
 }
 

@@ -77,14 +77,13 @@ impl<'a> TradeIns<'a> {
     /// Replaces `before` (the list as read, or none) with `list`, then brings the product
     /// index in line: `ConditionFailed` when the list changed in between.
     pub async fn replace_prices(&self, before: Option<&PriceList>, list: &PriceList) -> Result<(), TableError> {
-        let item = record::item(list, &keys::trade_in_prices(&list.refurbisher_id), "trade_in_prices")?;
+        let mut item = record::item(list, &keys::trade_in_prices(&list.refurbisher_id), "trade_in_prices")?;
         let condition = match before {
             Some(before) => Condition::equals("updatedAt", keys::sortable(before.updated_at)),
             None => Condition::NotExists,
         };
         // The list is stored with its time written as sort keys write it, so the condition
         // compares like with like.
-        let mut item = item;
         item.insert("updatedAt".into(), Value::from(keys::sortable(list.updated_at)));
         self.table.put(item, Some(condition)).await?;
         let products: BTreeSet<&str> = list.items.iter().map(|p| p.product_id.as_str()).collect();
