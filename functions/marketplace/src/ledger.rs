@@ -33,6 +33,8 @@ pub enum Account {
     Subscriptions,
     /// Insurance premiums held for the insurer.
     InsurerPayable,
+    /// Prices of traded-in devices owed to their customers until the transfer is made.
+    CustomerPayable,
 }
 
 /// The four accounts every seller has.
@@ -70,8 +72,14 @@ impl SellerAccount {
 
 impl Account {
     /// The platform's own accounts (those of no seller).
-    pub const PLATFORM: [Account; 5] =
-        [Self::ProviderClearing, Self::ServiceFees, Self::Commission, Self::Subscriptions, Self::InsurerPayable];
+    pub const PLATFORM: [Account; 6] = [
+        Self::ProviderClearing,
+        Self::ServiceFees,
+        Self::Commission,
+        Self::Subscriptions,
+        Self::InsurerPayable,
+        Self::CustomerPayable,
+    ];
 
     /// The seller an account belongs to, and which of its accounts it is.
     pub fn seller(&self) -> Option<(&str, SellerAccount)> {
@@ -104,6 +112,7 @@ impl fmt::Display for Account {
             Self::Commission => f.write_str("platform:commission"),
             Self::Subscriptions => f.write_str("platform:subscriptions"),
             Self::InsurerPayable => f.write_str("insurer:payable"),
+            Self::CustomerPayable => f.write_str("trade_in:customer_payable"),
             other => {
                 let (id, which) = other.seller().expect("every other account is a seller's");
                 write!(f, "seller:{id}:{}", which.as_str())
@@ -183,6 +192,11 @@ pub enum Kind {
     PayoutPaid,
     /// A payout the provider refused: the money is available again.
     PayoutReturned,
+    /// A device a refurbisher bought back: its price owed to the customer and the trade-in
+    /// commission, charged to the refurbisher's funds (owed where they fall short).
+    TradeIn,
+    /// A trade-in's price transferred to its customer.
+    TradeInPayment,
 }
 
 impl Kind {
@@ -198,6 +212,8 @@ impl Kind {
             Self::Payout => "payout",
             Self::PayoutPaid => "payout_paid",
             Self::PayoutReturned => "payout_returned",
+            Self::TradeIn => "trade_in",
+            Self::TradeInPayment => "trade_in_payment",
         }
     }
 }
@@ -348,6 +364,7 @@ mod tests {
             Account::Commission,
             Account::Subscriptions,
             Account::InsurerPayable,
+            Account::CustomerPayable,
         ];
         for account in all {
             assert_eq!(account.to_string().parse::<Account>(), Ok(account.clone()));

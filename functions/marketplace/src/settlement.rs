@@ -632,6 +632,8 @@ mod tests {
         Settle,
         MonthEnd,
         Payout(bool),
+        /// A refurbisher buys a device back at a price.
+        TradeIn(usize, i64),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -645,6 +647,7 @@ mod tests {
             Just(Op::Settle),
             Just(Op::MonthEnd),
             any::<bool>().prop_map(Op::Payout),
+            (0..2usize, 100..40_000i64).prop_map(|(p, price)| Op::TradeIn(p, price)),
         ]
     }
 
@@ -673,6 +676,9 @@ mod tests {
             let mut fees: BTreeMap<&str, i64> = BTreeMap::new();
             let mut paid_out: BTreeMap<&str, i64> = BTreeMap::new();
             let mut refund_no = 0;
+            // Devices bought back: what each refurbisher was charged, and the transfers due.
+            let mut traded: BTreeMap<&str, i64> = BTreeMap::new();
+            let mut unpaid: Vec<crate::trade_in::TradeIn> = Vec::new();
             for (which, op) in ops {
                 let (order, ledger) = &mut orders[which % order_count];
                 match op {
@@ -700,7 +706,23 @@ mod tests {
                             if book.post(fee) { *fees.entry(seller).or_default() += 5_000 }
                         }
                     }
+                    Op::TradeIn(p, price) => {
+                        use crate::trade_in::payment::purchase_transaction;
+                        let t = crate::trade_in::tests::bought_by(sellers[p], &format!("ti_{}", book.journal.len()), price, now);
+                        let purchase = |book: &Book| purchase_transaction(&t, book.funds(sellers[p])).expect("balanced").expect("final");
+                        prop_assert!(book.post(purchase(&book)));
+                        prop_assert!(!book.post(purchase(&book)), "a purchase posts once");
+                        let charged = t.payment.as_ref().map(|p| p.amount.amount_minor + p.commission.amount_minor);
+                        *traded.entry(sellers[p]).or_default() += charged.expect("final");
+                        unpaid.push(t);
+                    }
                     Op::Payout(succeeds) => {
+                        // The customers' transfers never wait on the refurbishers' funds.
+                        for t in unpaid.drain(..) {
+                            let paid = crate::trade_in::payment::payment_transaction(&t, now).expect("balanced").expect("final");
+                            prop_assert!(book.post(paid.clone()));
+                            prop_assert!(!book.post(paid), "a transfer posts once");
+                        }
                         for seller in sellers {
                             let run = now.strftime("%Y-%m-%d").to_string();
                             if let Some(r) = recovery(seller, &run, Currency::EUR, book.funds(seller), now).expect("balanced") {
@@ -717,6 +739,8 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(book.balances.values().sum::<i64>(), 0, "the accounts always sum to zero");
+                let owed_to_customers: i64 = unpaid.iter().filter_map(|t| t.final_price).map(|p| p.amount_minor).sum();
+                prop_assert_eq!(book.natural(&Account::CustomerPayable), owed_to_customers);
                 for seller in sellers {
                     let funds = book.funds(seller);
                     prop_assert!(funds.pending >= 0 && funds.available >= 0 && funds.in_transit >= 0 && funds.receivable >= 0, "{funds:?}");
@@ -751,10 +775,15 @@ mod tests {
                 let funds = book.funds(seller);
                 let fee = fees.get(seller).copied().unwrap_or(0);
                 let paid = paid_out.get(seller).copied().unwrap_or(0);
-                prop_assert_eq!(funds.pending + funds.available + funds.in_transit - funds.receivable + paid, earned - fee);
-                // Paid out, less what it owes back (a refund after the payout), never exceeds
-                // what it earned; paid out alone never exceeds its sales less commission.
-                prop_assert!(paid - funds.receivable <= earned - fee);
+                let bought = traded.get(seller).copied().unwrap_or(0);
+                prop_assert_eq!(
+                    funds.pending + funds.available + funds.in_transit - funds.receivable + paid,
+                    earned - fee - bought
+                );
+                // Paid out, less what it owes back (a refund after the payout, a device bought
+                // back), never exceeds what it earned; paid out alone never exceeds its sales
+                // less commission.
+                prop_assert!(paid - funds.receivable <= earned - fee - bought);
                 prop_assert!(paid <= sold_net);
             }
             // Each month's statement of each seller adds up, line by line, to its totals and to

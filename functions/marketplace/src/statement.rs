@@ -8,8 +8,9 @@
 //! available + in transit − owed). For sales, refunds and their reversals net = gross −
 //! commission; a monthly fee nets −fee with no gross; a confirmed payout nets −amount (the
 //! money left the platform); releases, recoveries, payouts sent and payouts returned only move
-//! money between the seller's own balances and net 0. So, over a month:
-//! `totals.net = grossSales − grossRefunds − commission − monthlyFees − payouts`
+//! money between the seller's own balances and net 0; a device bought back by trade-in nets
+//! −(price + its commission). So, over a month:
+//! `totals.net = grossSales − grossRefunds − commission − monthlyFees − payouts − tradeIns`
 //! `= closing held − opening held`.
 
 use jiff::Timestamp;
@@ -102,6 +103,12 @@ fn gross_minor(kind: Kind, net_minor: i64, commission_minor: i64) -> i64 {
     }
 }
 
+/// The prices of the trade-ins among `lines`: what each took from the seller's funds, less
+/// its commission.
+fn trade_in_prices(lines: &[StatementLine]) -> i64 {
+    lines.iter().filter(|l| l.kind == Kind::TradeIn).map(|l| -l.net.amount_minor - l.commission.amount_minor).sum()
+}
+
 /// The seller's balances at a moment, as money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,8 +155,11 @@ pub struct Totals {
     pub monthly_fees: Money,
     /// Paid to the seller's bank account (payouts confirmed).
     pub payouts: Money,
+    /// The prices of the devices the seller bought back by trade-in (their commission is in
+    /// `commission`).
+    pub trade_ins: Money,
     /// The change in what the platform holds for the seller over the month: closing held −
-    /// opening held = grossSales − grossRefunds − commission − monthlyFees − payouts.
+    /// opening held = grossSales − grossRefunds − commission − monthlyFees − payouts − tradeIns.
     pub net: Money,
 }
 
@@ -167,6 +177,8 @@ struct StoredTotals {
     refunds: Money,
     monthly_fees: Money,
     payouts: Money,
+    #[serde(default)]
+    trade_ins: Option<Money>,
     #[serde(default)]
     net: Option<Money>,
 }
@@ -212,6 +224,7 @@ impl From<StoredStatement> for Statement {
             refunds: t.refunds,
             monthly_fees: t.monthly_fees,
             payouts: t.payouts,
+            trade_ins: t.trade_ins.unwrap_or_else(|| m(trade_in_prices(&stored.lines))),
             net: t.net.unwrap_or_else(|| m(stored.closing.held().amount_minor - stored.opening.held().amount_minor)),
         };
         Statement {
@@ -290,6 +303,7 @@ impl Statement {
                 refunds: m(refunds),
                 monthly_fees: m(fees),
                 payouts: m(payouts),
+                trade_ins: m(trade_in_prices(&lines)),
                 net: m(closing.held().amount_minor - opening.held().amount_minor),
             },
             lines,
@@ -331,7 +345,7 @@ impl Statement {
 
 /// A CSV field, quoted when it holds a separator, a quote or a line break, and defused when a
 /// spreadsheet would read it as a formula.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
     if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
@@ -511,7 +525,7 @@ pub(crate) mod tests {
     fn stored_before_gross(json: &serde_json::Value) -> serde_json::Result<Statement> {
         let mut old = json.clone();
         if let Some(totals) = old["totals"].as_object_mut() {
-            for field in ["grossSales", "grossRefunds", "net"] {
+            for field in ["grossSales", "grossRefunds", "tradeIns", "net"] {
                 totals.remove(field);
             }
         }
@@ -551,6 +565,14 @@ pub(crate) mod tests {
                     prop_assert_eq!(line.gross.amount_minor, 0);
                     prop_assert_eq!(line.net.amount_minor, natural(&Account::ProviderClearing), "it left the provider");
                 }
+                Kind::TradeIn => {
+                    // The price owed to the customer and the commission, from the seller's funds.
+                    prop_assert_eq!(line.gross.amount_minor, 0);
+                    prop_assert_eq!(
+                        line.net.amount_minor,
+                        -natural(&Account::CustomerPayable) - line.commission.amount_minor
+                    );
+                }
                 _ => prop_assert_eq!((line.gross.amount_minor, line.net.amount_minor), (0, 0), "{:?}", line),
             }
         }
@@ -569,6 +591,7 @@ pub(crate) mod tests {
         let all = |_: &StatementLine| true;
         let sales = |l: &StatementLine| l.kind == Kind::Sale;
         let refunds = |l: &StatementLine| matches!(l.kind, Kind::Refund | Kind::RefundReversal);
+        let trade_ins = |l: &StatementLine| l.kind == Kind::TradeIn;
         let t = statement.totals;
         prop_assert_eq!(
             statement.opening.held().amount_minor + t.net.amount_minor,
@@ -588,11 +611,18 @@ pub(crate) mod tests {
                 - t.commission.amount_minor
                 - t.monthly_fees.amount_minor
                 - t.payouts.amount_minor
+                - t.trade_ins.amount_minor
         );
         prop_assert_eq!(
             t.net.amount_minor,
-            t.sales.amount_minor - t.refunds.amount_minor - t.monthly_fees.amount_minor - t.payouts.amount_minor
+            t.sales.amount_minor
+                - t.refunds.amount_minor
+                - t.monthly_fees.amount_minor
+                - t.payouts.amount_minor
+                - t.trade_ins.amount_minor
+                - sum(&trade_ins, &|l| l.commission)
         );
+        prop_assert_eq!(-sum(&trade_ins, &|l| l.net) - sum(&trade_ins, &|l| l.commission), t.trade_ins.amount_minor);
         let (o, c) = (statement.opening, statement.closing);
         let columns: [(Column, Money, Money); 4] = [
             (|l| l.pending, o.pending, c.pending),

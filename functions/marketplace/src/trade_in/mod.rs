@@ -14,6 +14,7 @@
 
 pub mod condition;
 pub mod device;
+pub mod payment;
 pub mod prices;
 
 use jiff::civil::Date;
@@ -99,6 +100,8 @@ pub enum Action {
     Receive,
     Inspect,
     AnswerCounterOffer,
+    /// Give another account after the bank refused a transfer.
+    ChangePayoutAccount,
 }
 
 /// Who may do what (the state decides the rest, see each transition): the customer accepts,
@@ -107,7 +110,9 @@ pub enum Action {
 pub fn may(party: Party, action: Action) -> bool {
     match action {
         Action::Read => true,
-        Action::Accept | Action::Cancel | Action::AnswerCounterOffer => party == Party::Customer,
+        Action::Accept | Action::Cancel | Action::AnswerCounterOffer | Action::ChangePayoutAccount => {
+            party == Party::Customer
+        }
         Action::Receive | Action::Inspect => party == Party::Refurbisher,
     }
 }
@@ -338,10 +343,7 @@ impl AcceptanceInput {
             "identity.document.number",
             "must be the document's number: 4 to 30 letters and digits",
         );
-        let holder = text(&mut v, "payoutAccount.holder", &self.payout_account.holder, 140);
-        let iban: String =
-            self.payout_account.iban.chars().filter(|c| *c != ' ').collect::<String>().to_ascii_uppercase();
-        v.check(is_iban(&iban), "payoutAccount.iban", "must be a valid IBAN");
+        let account = self.payout_account.checked(&mut v);
         v.finish(|| {
             (
                 Identity {
@@ -349,9 +351,34 @@ impl AcceptanceInput {
                     birth_date: birth_date.expect("a missing birth date was recorded as a violation"),
                     document: Document { kind: self.identity.document.kind, number },
                 },
-                PayoutAccount { holder, iban },
+                account,
             )
         })
+    }
+}
+
+impl PayoutAccountInput {
+    /// A holder and a valid IBAN (compacted, upper-case); violations go to `v`.
+    fn checked(&self, v: &mut Violations) -> PayoutAccount {
+        let holder = text(v, "payoutAccount.holder", &self.holder, 140);
+        let iban: String = self.iban.chars().filter(|c| *c != ' ').collect::<String>().to_ascii_uppercase();
+        v.check(is_iban(&iban), "payoutAccount.iban", "must be a valid IBAN");
+        PayoutAccount { holder, iban }
+    }
+}
+
+/// `PUT /trade-ins/{id}/payout-account`: another account after a refused transfer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PayoutAccountChange {
+    pub payout_account: PayoutAccountInput,
+}
+
+impl PayoutAccountChange {
+    pub fn validate(self) -> Result<PayoutAccount, Error> {
+        let mut v = Violations::new();
+        let account = self.payout_account.checked(&mut v);
+        v.finish(|| account)
     }
 }
 
@@ -423,6 +450,9 @@ pub enum PaymentStatus {
     Pending,
     /// The provider took the transfer.
     Sent,
+    /// The provider refused the transfer (the account cannot be paid): the customer gives
+    /// another account, and the price stays owed to them meanwhile.
+    Refused,
 }
 
 /// The customer's payment, from the moment the price is final.
@@ -438,6 +468,20 @@ pub struct Payment {
     pub due_by: Timestamp,
     pub status: PaymentStatus,
     pub sent_at: Option<Timestamp>,
+    /// Why the provider refused the last transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_reason: Option<String>,
+    /// Accounts refused so far: each new account is a new transfer, with its own id.
+    #[serde(default)]
+    pub attempt: u32,
+}
+
+impl Payment {
+    /// The transfer's id at the provider: one per account tried, so a retry finds the
+    /// transfer it made and a new account makes a new one.
+    pub fn transfer_id(&self) -> String {
+        if self.attempt == 0 { self.id.clone() } else { format!("{}_{}", self.id, self.attempt) }
+    }
 }
 
 /// A trade-in, as stored.
@@ -663,6 +707,8 @@ impl TradeIn {
             due_by: business_days_after(calendar, now, terms.payment_business_days),
             status: PaymentStatus::Pending,
             sent_at: None,
+            refused_reason: None,
+            attempt: 0,
         });
         self
     }
@@ -864,9 +910,46 @@ impl TradeIn {
         next.status = TradeInStatus::Paid;
         next.payment = Some(Payment { status: PaymentStatus::Sent, sent_at: Some(now), ..payment.clone() });
         next.closed_at = Some(now);
+        // The account is no longer needed; the register keeps the identity.
+        next.payout_account = None;
+        Ok(next)
+    }
+
+    /// Whether a transfer is to be made (or retried) now.
+    pub fn payment_pending(&self) -> bool {
+        self.payment.as_ref().is_some_and(|p| p.status == PaymentStatus::Pending)
+    }
+
+    /// The provider refused the transfer to the customer's account.
+    pub fn payment_refused(&self, reason: &str) -> Option<TradeIn> {
+        let payment = self.payment.as_ref().filter(|p| p.status == PaymentStatus::Pending)?;
+        let mut next = self.next();
+        next.payment =
+            Some(Payment { status: PaymentStatus::Refused, refused_reason: Some(reason.into()), ..payment.clone() });
+        Some(next)
+    }
+
+    /// The customer gives another account after a refused transfer: a new transfer is made.
+    pub fn change_payout_account(&self, account: PayoutAccount) -> Result<TradeIn, Error> {
+        let payment = self.payment.as_ref().filter(|p| p.status == PaymentStatus::Refused).ok_or_else(|| {
+            conflict("invalid_transition", "the account can be changed only after the bank refused a transfer")
+        })?;
+        if self.payout_account.as_ref().is_some_and(|a| a.iban == account.iban) {
+            let mut v = Violations::new();
+            v.add("payoutAccount.iban", "the bank refused this account: give another one");
+            return v.finish(|| self.clone());
+        }
+        let mut next = self.next();
+        next.payout_account = Some(account);
+        next.payment = Some(Payment {
+            status: PaymentStatus::Pending,
+            refused_reason: None,
+            attempt: payment.attempt + 1,
+            ..payment.clone()
+        });
         Ok(next)
     }
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

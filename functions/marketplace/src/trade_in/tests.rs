@@ -394,3 +394,109 @@ fn terms_are_read_from_configuration_and_bounded() {
     assert!(TradeInTerms::from_json(r#"{"commissionRate": "1"}"#).is_err());
     assert!(TradeInTerms::from_json(r#"{"unknown": 1}"#).is_err());
 }
+
+fn bought(now: Timestamp) -> TradeIn {
+    let conforms = inspection(InspectionResult::Conforms, None, &[], &[]);
+    received(now).inspect(conforms, &france(), &TradeInTerms::default(), now).expect("conforms")
+}
+
+/// A device `refurbisher` bought at `price_minor` at `now`, for the ledger's simulation.
+pub(crate) fn bought_by(refurbisher: &str, id: &str, price_minor: i64, now: Timestamp) -> TradeIn {
+    let t =
+        TradeIn { id: id.into(), refurbisher_id: refurbisher.into(), offered_price: eur(price_minor), ..accepted(now) };
+    let t = t.receive(&france(), &TradeInTerms::default(), now).expect("received");
+    let conforms = inspection(InspectionResult::Conforms, None, &[], &[]);
+    t.inspect(conforms, &france(), &TradeInTerms::default(), now).expect("conforms")
+}
+
+#[test]
+fn the_refurbisher_funds_price_and_commission_and_owes_what_its_funds_cannot_cover() {
+    use crate::funds::SellerFunds;
+    use crate::ledger::{Account, Kind};
+    let now = at("2026-12-02T10:00:00Z");
+    let t = bought(now);
+    let payment = t.payment.clone().expect("a final price has its payment");
+    assert_eq!((payment.amount, payment.commission), (eur(20_000), eur(1_000)), "5 % of 200.00");
+    let short = SellerFunds { available: 15_000, ..SellerFunds::default() };
+    let purchase = payment::purchase_transaction(&t, short).expect("balanced").expect("final");
+    assert_eq!((purchase.id.as_str(), purchase.kind), ("trade_in:ti_1", Kind::TradeIn));
+    assert_eq!(purchase.amount_on(&Account::SellerAvailable("sel_r".into())), 15_000, "all it has");
+    assert_eq!(purchase.amount_on(&Account::SellerReceivable("sel_r".into())), 6_000, "the rest is owed");
+    assert_eq!(purchase.amount_on(&Account::CustomerPayable), -20_000, "the whole price is owed to the customer");
+    assert_eq!(purchase.commission_minor(), 1_000);
+    let rich = SellerFunds { available: 50_000, ..SellerFunds::default() };
+    let covered = payment::purchase_transaction(&t, rich).expect("balanced").expect("final");
+    assert_eq!(covered.amount_on(&Account::SellerAvailable("sel_r".into())), 21_000);
+    assert_eq!(covered.amount_on(&Account::SellerReceivable("sel_r".into())), 0);
+
+    let paid = payment::payment_transaction(&t, now).expect("balanced").expect("final");
+    assert_eq!((paid.kind, paid.seller_id.as_deref()), (Kind::TradeInPayment, None));
+    assert_eq!(paid.amount_on(&Account::CustomerPayable), 20_000);
+    assert_eq!(paid.amount_on(&Account::ProviderClearing), -20_000);
+    assert_eq!(payment::purchase_transaction(&received(now), rich), Ok(None), "no price yet, nothing to post");
+
+    let statement = crate::statement::Statement::build("sel_r", "2026-12", Currency::EUR, short, &[purchase]);
+    let totals = statement.totals;
+    assert_eq!((totals.trade_ins, totals.commission, totals.net), (eur(20_000), eur(1_000), eur(-21_000)));
+    assert_eq!(statement.closing.owed, eur(6_000));
+}
+
+#[test]
+fn a_refused_transfer_waits_for_another_account_and_makes_a_new_transfer() {
+    let now = at("2026-12-02T10:00:00Z");
+    let t = bought(now);
+    assert!(t.payment_pending());
+    assert_eq!(t.payment.as_ref().map(Payment::transfer_id).as_deref(), Some("tip_ti_1"));
+    let refused = t.payment_refused("the account is closed").expect("pending");
+    assert!(!refused.payment_pending());
+    assert_eq!(refused.payment_refused("again"), None, "told once");
+    assert_eq!(code(t.change_payout_account(identity().1)), "invalid_transition", "only after a refusal");
+    assert_eq!(fields(refused.change_payout_account(identity().1)), ["payoutAccount.iban"], "not the same account");
+    let other = PayoutAccount { holder: "Camille Martin".into(), iban: "DE89370400440532013000".into() };
+    let again = refused.change_payout_account(other.clone()).expect("another account");
+    assert!(again.payment_pending());
+    assert_eq!(again.payout_account, Some(other));
+    assert_eq!(again.payment.as_ref().map(Payment::transfer_id).as_deref(), Some("tip_ti_1_1"), "a new transfer");
+    let paid = again.paid(now).expect("sent");
+    assert_eq!(
+        (paid.status, paid.payout_account.clone()),
+        (TradeInStatus::Paid, None),
+        "the account is dropped once paid"
+    );
+    assert_eq!(paid.paid(now).expect("again").version, paid.version, "marked sent once");
+    let input: PayoutAccountChange = serde_json::from_value(
+        serde_json::json!({"payoutAccount": {"holder": " ", "iban": "FR7630006000011234567890188"}}),
+    )
+    .expect("the shape");
+    let mut named = fields(input.validate().map(|_| t.clone()));
+    named.sort();
+    assert_eq!(named, ["payoutAccount.holder", "payoutAccount.iban"]);
+}
+
+#[test]
+fn the_register_entry_holds_what_a_dealer_must_record() {
+    let now = at("2026-12-02T10:00:00Z");
+    assert_eq!(payment::RegisterEntry::of(&received(now)), None, "nothing bought yet");
+    let entry = payment::RegisterEntry::of(&bought(now)).expect("bought");
+    assert_eq!(entry.purchased_at, now);
+    assert_eq!(entry.seller.name, "Camille Martin");
+    assert_eq!(entry.seller.birth_date.to_string(), "1990-04-12");
+    assert_eq!(
+        (entry.seller.document.kind, entry.seller.document.number.as_str()),
+        (DocumentType::IdCard, "X4RTBPFW4")
+    );
+    assert_eq!(entry.description, "Apple iPhone 13, good condition, IMEI 490154203237518");
+    assert_eq!((entry.price, entry.payment_method.as_str()), (eur(20_000), "bank_transfer"));
+    assert_eq!(entry.payment_reference, "tip_ti_1");
+    let mut hostile = entry.clone();
+    hostile.seller.name = "=cmd|' /C calc'!A0, \"x\"".into();
+    let csv = payment::register_csv(&[entry, hostile]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows[1],
+        "2026-12-02T10:00:00Z,ti_1,Camille Martin,1990-04-12,id_card,X4RTBPFW4,prd_1,\
+         \"Apple iPhone 13, good condition, IMEI 490154203237518\",imei,490154203237518,200.00,EUR,bank_transfer,tip_ti_1"
+    );
+    assert!(rows[2].contains(",\"'=cmd|' /C calc'!A0, \"\"x\"\"\","), "{}", rows[2]);
+}
