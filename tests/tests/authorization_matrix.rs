@@ -143,6 +143,13 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("POST", "/trade-ins/{id}/inspection", "1344A3", Some(r#"{"result": "conforms"}"#)),
     ("POST", "/trade-ins/{id}/counter-offer/acceptance", "1A4433", None),
     ("POST", "/trade-ins/{id}/counter-offer/rejection", "1A4433", None),
+    (
+        "PUT",
+        "/trade-ins/{id}/payout-account",
+        "1A4433",
+        Some(r#"{"payoutAccount": {"holder": "Demo Buyer", "iban": "FR7630006000011234567890189"}}"#),
+    ),
+    ("GET", "/sellers/{id}/trade-in-register", "133A3A", None),
 ];
 
 const PRICES: &str = r#"{"validUntil": "2099-01-01T00:00:00Z", "items": [{"productId": "prd_demo_iphone13", "grade": "good", "price": {"amount": "250.00", "currency": "EUR"}}]}"#;

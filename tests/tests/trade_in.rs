@@ -1,7 +1,8 @@
 //! Trade-in end to end on both adapters: the demo refurbishers' buyback prices; a customer's
 //! offer for the best valid price; acceptance with a prepaid label; receipt; a counter-offer
-//! rejected (the device goes back) and a device that conforms (the price final, the payment
-//! due); and what a careless or hostile client sends, refused with nothing written.
+//! rejected (the device goes back) and a device that conforms (the price final, the customer
+//! paid, the refurbisher charged price and commission, the register entry written); a transfer
+//! the bank refuses; and what a careless or hostile client sends, refused with nothing written.
 
 use acceptance::App;
 use serde_json::{Value, json};
@@ -22,6 +23,17 @@ fn acceptance(iban: &str) -> Value {
 
 fn berlin_member(app: &App) -> String {
     app.berlin()
+}
+
+/// What the platform holds for a seller (pending + available − owed), in cents.
+async fn balance(app: &App, seller: &str) -> i64 {
+    let reply = app.get(&format!("/sellers/{seller}/balance"), Some(&app.admin())).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let cents = |field: &str| {
+        let amount = reply.body[field]["amount"].as_str().unwrap_or("0").replace('.', "");
+        amount.parse::<i64>().unwrap_or(0)
+    };
+    cents("pending") + cents("available") - cents("owed")
 }
 
 async fn offered(app: &App, customer: &str, screen: &str) -> Value {
@@ -84,16 +96,74 @@ async fn the_best_price_is_offered_and_a_counter_offer_can_be_refused(app: &App)
     assert_eq!(to("camille@example.test"), 3, "{mails:?}");
     assert!(mails.iter().any(|m| m["subject"].as_str().is_some_and(|s| s.contains("send the device back"))));
 
-    // The other one conforms: its price is final and the payment due within 6 business days.
+    // The other one conforms: its price is final, the customer paid at once (within the 6
+    // business days), the refurbisher charged 320.00 and the 5 % commission, 16.00.
     let lyon = app.lyon();
+    let lyon_before = balance(app, "sel_demo_lyon").await;
     let mint_id = mint["id"].as_str().expect("an id");
     step(app, &customer, mint_id, "acceptance", Some(acceptance("FR7630006000011234567890189"))).await;
     step(app, &lyon, mint_id, "receipt", None).await;
     let bought = step(app, &lyon, mint_id, "inspection", Some(json!({"result": "conforms"}))).await;
     assert_eq!(bought["finalPrice"], json!({"amount": "320.00", "currency": "EUR"}));
     assert_eq!(
-        (bought["payment"]["status"].as_str(), bought["payment"]["amount"]["amount"].as_str()),
-        (Some("pending"), Some("320.00"))
+        (
+            bought["status"].as_str(),
+            bought["payment"]["status"].as_str(),
+            bought["payment"]["amount"]["amount"].as_str()
+        ),
+        (Some("paid"), Some("sent"), Some("320.00")),
+        "{bought}"
+    );
+    assert!(bought["payment"]["sentAt"].as_str() <= bought["payment"]["dueBy"].as_str());
+    assert!(bought.get("payoutAccount").is_none(), "the account is dropped once paid: {bought}");
+    let lyon_after = balance(app, "sel_demo_lyon").await;
+    assert_eq!(lyon_before - lyon_after, 33_600, "price and commission, from what Lyon holds");
+    let table = app.runner.ports.table.as_ref();
+    assert_eq!(acceptance::ledger_total(table).await, Ok(0), "the ledger balances");
+    let ledger = store::Ledger::new(table);
+    let owed =
+        ledger.platform_balance(&marketplace::ledger::Account::CustomerPayable, marketplace::Currency::EUR).await;
+    assert_eq!(owed, Ok(0), "nothing is owed to customers once paid");
+    let transfer = table.get(&ports::Key::new(format!("SANDBOX#PAYOUT#tip_{mint_id}"), "PAYOUT")).await;
+    let transfer = transfer.expect("a read").expect("the provider made the transfer");
+    assert_eq!(transfer.get("amountMinor"), Some(&ports::Value::N(32_000)));
+
+    // The register: the entry, exact, to Lyon's members and admins only; JSON and CSV.
+    let register = app.get("/sellers/sel_demo_lyon/trade-in-register", Some(&lyon)).await;
+    assert_eq!(register.status, 200, "{register:?}");
+    let entry = &register.body["items"][0];
+    assert_eq!(register.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(entry["tradeInId"], mint_id);
+    assert!(entry["purchasedAt"].as_str() <= bought["payment"]["sentAt"].as_str(), "bought, then paid: {entry}");
+    assert!(entry["purchasedAt"].as_str().is_some_and(|at| at.starts_with("2026-11-01")), "{entry}");
+    assert_eq!(
+        entry["seller"],
+        json!({"name": "Camille Martin", "birthDate": "1990-04-12", "document": {"type": "id_card", "number": "X4RTBPFW4"}})
+    );
+    assert_eq!(entry["description"], format!("Apple iPhone 13 128 GB, mint condition, IMEI {IMEI}"));
+    assert_eq!(entry["device"], json!({"kind": "imei", "value": IMEI}));
+    assert_eq!(entry["price"], json!({"amount": "320.00", "currency": "EUR"}));
+    assert_eq!(
+        (entry["paymentMethod"].as_str(), entry["paymentReference"].as_str()),
+        (Some("bank_transfer"), Some(format!("tip_{mint_id}").as_str()))
+    );
+    let csv = app
+        .send("GET", "/sellers/sel_demo_lyon/trade-in-register", Some(&app.admin()), None, &[("accept", "text/csv")])
+        .await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.text.lines().count(), 2, "{}", csv.text);
+    assert!(
+        csv.text.contains(",Camille Martin,1990-04-12,id_card,X4RTBPFW4,")
+            && csv.text.contains(",320.00,EUR,bank_transfer,")
+    );
+    for (token, status) in [(berlin.clone(), 403), (customer.clone(), 403)] {
+        assert_eq!(app.get("/sellers/sel_demo_lyon/trade-in-register", Some(&token)).await.status, status);
+    }
+    assert_eq!(app.get("/sellers/sel_demo_lyon/trade-in-register", None).await.status, 401);
+    assert_eq!(
+        app.get("/sellers/sel_demo_berlin/trade-in-register", Some(&berlin)).await.body["items"],
+        json!([]),
+        "nothing bought"
     );
     let again = app
         .call("POST", &format!("/trade-ins/{mint_id}/inspection"), Some(&lyon), Some(json!({"result": "conforms"})))
@@ -233,7 +303,11 @@ async fn time_expires_offers_deems_late_inspections_and_returns_unanswered_devic
     let deemed = status(&never_inspected).await;
     assert_eq!(deemed["deemedConforming"], true, "{deemed}");
     assert_eq!(deemed["finalPrice"], json!({"amount": "280.00", "currency": "EUR"}));
-    assert_eq!(deemed["payment"]["status"], "pending");
+    assert_eq!(
+        (deemed["status"].as_str(), deemed["payment"]["status"].as_str()),
+        (Some("paid"), Some("sent")),
+        "paid by the deadlines' run"
+    );
     assert_eq!(status(&never_accepted).await["status"], "offered", "locked for 21 days");
     app.advance("P14D").await;
     assert_eq!(status(&never_accepted).await["status"], "expired");
@@ -241,9 +315,62 @@ async fn time_expires_offers_deems_late_inspections_and_returns_unanswered_devic
     let mails = app.outbox().await;
     let subjects: Vec<&str> =
         mails.iter().filter(|m| m["to"] == "dominique@example.test").filter_map(|m| m["subject"].as_str()).collect();
-    for told in ["has expired", "is bought at", "is returned to you"] {
+    for told in ["has expired", "is bought at", "is returned to you", "You have been paid"] {
         assert_eq!(subjects.iter().filter(|s| s.contains(told)).count(), 1, "{told}: {subjects:?}");
     }
+}
+
+/// The bank refuses the transfer: the price stays owed to the customer, who gives another
+/// account, and is paid once on it; the first account cannot be given again.
+async fn a_refused_transfer_is_paid_again_to_another_account(app: &App) {
+    let customer = app.token_with_email("buyer", "sacha", "sacha@example.test");
+    let berlin = app.berlin();
+    let t = offered(app, &customer, "scratched").await;
+    let id = t["id"].as_str().expect("an id");
+    // The sandbox refuses accounts ending in 0000.
+    step(app, &customer, id, "acceptance", Some(acceptance("DE94370400440532010000"))).await;
+    step(app, &berlin, id, "receipt", None).await;
+    let refused = step(app, &berlin, id, "inspection", Some(json!({"result": "conforms"}))).await;
+    assert_eq!(
+        (refused["status"].as_str(), refused["payment"]["status"].as_str()),
+        (Some("received"), Some("refused")),
+        "{refused}"
+    );
+    let table = app.runner.ports.table.as_ref();
+    let ledger = store::Ledger::new(table);
+    let owed = || ledger.platform_balance(&marketplace::ledger::Account::CustomerPayable, marketplace::Currency::EUR);
+    assert_eq!(owed().await, Ok(28_000), "owed to the customer meanwhile");
+    // The deadlines leave it alone: only another account makes a new transfer.
+    app.advance("PT2H").await;
+    let path = format!("/trade-ins/{id}/payout-account");
+    let same = json!({"payoutAccount": {"holder": "Sacha Petit", "iban": "DE94 3704 0044 0532 0100 00"}});
+    let reply = app.call("PUT", &path, Some(&customer), Some(same)).await;
+    assert_eq!(
+        (reply.status, reply.body["errors"][0]["field"].as_str()),
+        (422, Some("payoutAccount.iban")),
+        "{reply:?}"
+    );
+    let other = json!({"payoutAccount": {"holder": "Sacha Petit", "iban": "FR7630006000011234567890189"}});
+    assert_eq!(app.call("PUT", &path, Some(&berlin), Some(other.clone())).await.status, 403, "the customer's only");
+    let paid = app.call("PUT", &path, Some(&customer), Some(other.clone())).await;
+    assert_eq!(paid.status, 200, "{paid:?}");
+    assert_eq!((paid.body["status"].as_str(), paid.body["payment"]["status"].as_str()), (Some("paid"), Some("sent")));
+    let again = app.call("PUT", &path, Some(&customer), Some(other)).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (409, Some("invalid_transition")), "{again:?}");
+    assert_eq!(owed().await, Ok(0));
+    assert_eq!(acceptance::ledger_total(table).await, Ok(0));
+    let transfer =
+        |id: String| async move { table.get(&ports::Key::new(format!("SANDBOX#PAYOUT#{id}"), "PAYOUT")).await };
+    assert!(transfer(format!("tip_{id}")).await.expect("a read").is_none(), "the refused one made nothing");
+    assert!(transfer(format!("tip_{id}_1")).await.expect("a read").is_some(), "the new account's transfer");
+    let entries = app.get("/sellers/sel_demo_berlin/trade-in-register", Some(&berlin)).await.body["items"].clone();
+    assert_eq!(entries.as_array().map(Vec::len), Some(1), "one purchase, one entry: {entries}");
+    app.advance("PT10M").await;
+    let mails = app.outbox().await;
+    let subjects: Vec<&str> =
+        mails.iter().filter(|m| m["to"] == "sacha@example.test").filter_map(|m| m["subject"].as_str()).collect();
+    assert_eq!(subjects.iter().filter(|s| s.contains("could not pay")).count(), 1, "{subjects:?}");
+    assert_eq!(subjects.iter().filter(|s| s.contains("You have been paid")).count(), 1, "{subjects:?}");
 }
 
 acceptance::on_both_adapters!(
@@ -252,6 +379,7 @@ acceptance::on_both_adapters!(
     cases: [
         the_best_price_is_offered_and_a_counter_offer_can_be_refused,
         careless_and_hostile_requests_are_refused_and_write_nothing,
-        time_expires_offers_deems_late_inspections_and_returns_unanswered_devices
+        time_expires_offers_deems_late_inspections_and_returns_unanswered_devices,
+        a_refused_transfer_is_paid_again_to_another_account
     ]
 );

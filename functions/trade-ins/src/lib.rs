@@ -5,28 +5,37 @@
 //! accepts or rejects). Every handler decides the caller before it reads the body; a trade-in
 //! is visible to its customer, its refurbisher's members and admins only (404 to anyone else).
 //! Each change is conditional on the trade-in's version and carries its mails.
+//!
+//! Once the price is final, one write posts the purchase to the ledger (the refurbisher's
+//! funds pay price and commission), records the register entry and changes the trade-in; the
+//! customer is then paid through the provider under the payment's id, and one more write
+//! posts the transfer and marks the trade-in paid. A step cut short is finished by the next
+//! call or by the deadlines, which retry every pending payment: paid once whatever the retries.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, Problem, Result};
 use jiff::Timestamp;
+use marketplace::ledger::SellerAccount;
 use marketplace::reviews::calendar::Calendar;
 use marketplace::seller::SellerStatus;
 use marketplace::trade_in::condition::Grade;
 use marketplace::trade_in::device::DeviceId;
+use marketplace::trade_in::payment::{RegisterEntry, payment_transaction, purchase_transaction, register_csv};
 use marketplace::trade_in::prices::{PriceList, PriceListInput, best_offer};
 use marketplace::trade_in::{
-    AcceptanceInput, Action, CounterOffer, InspectionInput, Label, Party, Payment, Return, TradeIn, TradeInStatus,
-    TradeInTerms, may,
+    AcceptanceInput, Action, CounterOffer, InspectionInput, Label, Party, Payment, PayoutAccountChange, Return,
+    TradeIn, TradeInStatus, TradeInTerms, may,
 };
 use marketplace::{Money, trade_in};
-use ports::{Mail, Ports, Standing, TxOp};
+use ports::{Mail, PaymentError, Ports, Standing, TxOp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use store::{Mails, Products, Sellers, TradeIns};
+use store::{Ledger, Mails, Posted, Products, Sellers, TradeIns};
 
 /// The time limits and the commission (`MARKETPLACE_TRADE_IN`, JSON).
 pub fn terms() -> &'static TradeInTerms {
@@ -49,7 +58,9 @@ pub fn router(ports: Ports) -> Router {
         .route("/trade-ins/{id}/receipt", post(receive))
         .route("/trade-ins/{id}/inspection", post(inspect))
         .route("/trade-ins/{id}/counter-offer/acceptance", post(accept_counter_offer))
-        .route("/trade-ins/{id}/counter-offer/rejection", post(reject_counter_offer));
+        .route("/trade-ins/{id}/counter-offer/rejection", post(reject_counter_offer))
+        .route("/trade-ins/{id}/payout-account", put(change_payout_account))
+        .route("/sellers/{id}/trade-in-register", get(register));
     edge::finish(routes, ports)
 }
 
@@ -153,9 +164,13 @@ fn view(t: &TradeIn, party: Party, now: Timestamp) -> TradeInView {
     }
 }
 
-/// When time next has something to do to `t`, by the rules. A final price has nothing left
-/// for time to do here: its payment is the payment step's.
+/// When the deadlines next have something to do to `t`: a payment still to make is due at
+/// once (a retry, if the request that set the price did not finish it), otherwise what the
+/// rules' time limits say.
 fn due(t: &TradeIn) -> Option<Timestamp> {
+    if t.payment_pending() {
+        return t.purchased_at;
+    }
     t.next_due(calendar(t), terms())
 }
 
@@ -169,6 +184,8 @@ pub struct Swept {
     pub expired: usize,
     pub deemed_conforming: usize,
     pub returned: usize,
+    /// Customers paid by this run (payments a request left pending).
+    pub paid: usize,
 }
 
 /// What time alone does to trade-ins (`trade-in-deadlines`, hourly): offers not accepted and
@@ -180,13 +197,22 @@ pub async fn sweep(ports: &Ports) -> std::result::Result<Swept, String> {
     let store = TradeIns::new(ports.table.as_ref());
     let mut swept = Swept::default();
     for t in store.due(now, SWEEP_BATCH).await.map_err(|e| e.to_string())? {
+        if t.payment_pending() {
+            match pay(ports, t).await {
+                Ok(after) if after.status == TradeInStatus::Paid => swept.paid += 1,
+                Ok(_) => {}
+                Err(e) if e.status == StatusCode::CONFLICT => {}
+                Err(e) => return Err(e.detail),
+            }
+            continue;
+        }
         let Some(after) = t.sweep(calendar(&t), terms(), now) else { continue };
         let (customer, refurbisher) = deadline_mails(&t, &after);
         let mails = tell(ports, &after, "deadline", customer, refurbisher).await.map_err(|e| e.detail)?;
-        match store.change(&t, &after, due(&after), mails).await {
-            Ok(()) => {}
-            Err(ports::TableError::TransactionCanceled { .. }) => continue,
-            Err(e) => return Err(e.to_string()),
+        match apply(ports, &t, after.clone(), mails).await {
+            Ok(_) => {}
+            Err(e) if e.status == StatusCode::CONFLICT => continue,
+            Err(e) => return Err(e.detail),
         }
         match after.status {
             TradeInStatus::Expired => swept.expired += 1,
@@ -306,9 +332,120 @@ async fn commit(
     party: Party,
     also: Vec<TxOp>,
 ) -> Result<Json<TradeInView>> {
-    TradeIns::new(ports.table.as_ref()).change(before, after, due(after), also).await?;
+    let after = apply(ports, before, after.clone(), also).await?;
     tracing::info!(trade_in_id = %after.id, status = after.status.as_str(), "trade-in changed");
-    Ok(Json(view(after, party, ports.clock.now())))
+    Ok(Json(view(&after, party, ports.clock.now())))
+}
+
+/// Writes `after` over `before` with `also`, and returns the trade-in as it then is. When
+/// `after` sets the final price, the write also posts the purchase and the register entry,
+/// and the customer is paid.
+async fn apply(ports: &Ports, before: &TradeIn, after: TradeIn, also: Vec<TxOp>) -> Result<TradeIn> {
+    let store = TradeIns::new(ports.table.as_ref());
+    if after.final_price.is_none() || before.final_price.is_some() {
+        store.change(before, &after, due(&after), also).await?;
+        return Ok(after);
+    }
+    purchase(ports, before, &after, also).await?;
+    pay(ports, after).await
+}
+
+/// Tries of a write computed from the refurbisher's funds, which sales may move meanwhile.
+const FUNDS_TRIES: usize = 5;
+
+/// The purchase in one write: the trade-in with its final price, the ledger's transaction
+/// charging the refurbisher (computed from its funds as read, which must not have changed),
+/// the register entry and `also`.
+async fn purchase(ports: &Ports, before: &TradeIn, after: &TradeIn, also: Vec<TxOp>) -> Result<()> {
+    let table = ports.table.as_ref();
+    let (ledger, store) = (Ledger::new(table), TradeIns::new(table));
+    let price = after.final_price.ok_or_else(|| Problem::internal("a purchase has its final price"))?;
+    let entry = RegisterEntry::of(after).ok_or_else(|| Problem::internal("a purchase makes its register entry"))?;
+    let mut ops =
+        vec![TradeIns::change_op(before, after, due(after))?, TradeIns::register_op(&after.refurbisher_id, &entry)?];
+    ops.extend(also);
+    for _ in 0..FUNDS_TRIES {
+        let funds = ledger.funds(&after.refurbisher_id, price.currency).await?;
+        let transaction = purchase_transaction(after, funds.funds)
+            .map_err(Problem::internal)?
+            .ok_or_else(|| Problem::internal("a purchase has its payment"))?;
+        match ledger.post(&transaction, Some(funds.expect(&[SellerAccount::Available])), ops.clone()).await? {
+            Posted::Now => {
+                tracing::info!(trade_in_id = %after.id, seller_id = %after.refurbisher_id, "trade-in bought");
+                return Ok(());
+            }
+            Posted::Before => break,
+            // The funds moved, or the trade-in did: read it again to tell which.
+            Posted::Stale => {
+                if store.get(&before.id).await?.is_none_or(|now| now.version != before.version) {
+                    break;
+                }
+            }
+        }
+    }
+    Err(ports::TableError::ConditionFailed.into())
+}
+
+/// Transfers a pending payment to the customer, once whatever the retries: the provider's
+/// transfer carries the payment's id, and the ledger's transfer and the trade-in marked paid
+/// are one write. A refused transfer waits for another account; while the provider is
+/// unavailable the payment stays pending, and the deadlines try again.
+pub async fn pay(ports: &Ports, t: TradeIn) -> Result<TradeIn> {
+    let (Some(payment), Some(account)) = (t.payment.clone(), t.payout_account.clone()) else { return Ok(t) };
+    if !t.payment_pending() {
+        return Ok(t);
+    }
+    let table = ports.table.as_ref();
+    let to = ports::PayoutAccount { holder: account.holder, iban: account.iban };
+    let (amount, currency) = (payment.amount.amount_minor, payment.amount.currency.code());
+    let now = ports.clock.now();
+    match ports.payments.payout(&payment.transfer_id(), &to, amount, currency).await {
+        Ok(()) => {
+            let after = t.paid(now)?;
+            let transaction = payment_transaction(&t, now)
+                .map_err(Problem::internal)?
+                .ok_or_else(|| Problem::internal("a payment has its transaction"))?;
+            let mut also = vec![TradeIns::change_op(&t, &after, due(&after))?];
+            let told = (
+                format!("You have been paid {} for your {}", payment.amount, t.product_name),
+                format!(
+                    "The transfer of {} is on its way to your account {} (reference {}).\n",
+                    payment.amount,
+                    t.payout_account.as_ref().map(|a| a.masked()).unwrap_or_default(),
+                    payment.transfer_id()
+                ),
+            );
+            also.extend(tell(ports, &after, "paid", Some(told), None).await?);
+            match Ledger::new(table).post(&transaction, None, also).await? {
+                Posted::Now => {
+                    tracing::info!(trade_in_id = %t.id, "trade-in paid");
+                    Ok(after)
+                }
+                // Another run marked it paid meanwhile.
+                Posted::Before | Posted::Stale => {
+                    TradeIns::new(table).get(&t.id).await?.ok_or_else(|| Problem::not_found("trade-in"))
+                }
+            }
+        }
+        Err(PaymentError::Refused(reason)) => {
+            let Some(after) = t.payment_refused(&reason) else { return Ok(t) };
+            let told = (
+                format!("We could not pay your account for your {}", t.product_name),
+                "The bank refused the transfer to the account you gave. Give another account in your trade-in:                  the price stays yours meanwhile.\n"
+                    .to_owned(),
+            );
+            let event = format!("refused-{}", payment.attempt);
+            let mails = tell(ports, &after, &event, Some(told), None).await?;
+            TradeIns::new(table).change(&t, &after, due(&after), mails).await?;
+            // The provider's reason may name the holder: not logged.
+            tracing::warn!(trade_in_id = %t.id, "trade-in transfer refused: waiting for another account");
+            Ok(after)
+        }
+        Err(PaymentError::Unavailable(error)) => {
+            tracing::warn!(trade_in_id = %t.id, error, "trade-in transfer not made: retried by the deadlines");
+            Ok(t)
+        }
+    }
 }
 
 /// A buyback list as the API shows it (amounts as decimal strings).
@@ -636,4 +773,84 @@ async fn reject_counter_offer(
     PathId(id): PathId,
 ) -> Result<Json<TradeInView>> {
     answer(ports, caller, id, false).await
+}
+
+/// The customer gives another account after the bank refused a transfer; it is tried at once.
+async fn change_payout_account(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(id): PathId,
+    body: JsonBody,
+) -> Result<Json<TradeInView>> {
+    let (t, party) = trade_in_for(&ports, &caller, &id, Action::ChangePayoutAccount).await?;
+    let account = body.parse::<PayoutAccountChange>()?.validate()?;
+    let after = t.change_payout_account(account)?;
+    TradeIns::new(ports.table.as_ref()).change(&t, &after, due(&after), Vec::new()).await?;
+    let after = pay(&ports, after).await?;
+    Ok(Json(view(&after, party, ports.clock.now())))
+}
+
+/// The refurbisher's register of second-hand goods, in the order of purchase: JSON, or CSV
+/// with `Accept: text/csv` (the next page's cursor then in a `Link` header).
+async fn register(
+    State(ports): State<Ports>,
+    caller: Caller,
+    PathId(seller_id): PathId,
+    headers: HeaderMap,
+    page: Result<PageParams>,
+) -> Result<Response> {
+    caller.signed_in()?;
+    if !caller.may_manage(&seller_id) {
+        return Err(Problem::forbidden("only the refurbisher's members and admins read its register"));
+    }
+    let page = page?;
+    let (entries, next) = TradeIns::new(ports.table.as_ref()).register(&seller_id, page.limit, page.cursor).await?;
+    if edge::body::accepts(&headers, "text/csv") {
+        let mut response =
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], register_csv(&entries)).into_response();
+        if let Some(next) = next {
+            let link = format!(
+                "</sellers/{seller_id}/trade-in-register?limit={}&cursor={}>; rel=\"next\"",
+                page.limit, next.0
+            );
+            let value = header::HeaderValue::from_str(&link).map_err(Problem::internal)?;
+            response.headers_mut().insert(header::LINK, value);
+        }
+        return Ok(response);
+    }
+    let views = entries.iter().map(RegisterEntryView::from).collect();
+    Ok(Json(Paged::new(views, next)).into_response())
+}
+
+/// A register entry as the API shows it (the price as a decimal string).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterEntryView {
+    pub purchased_at: Timestamp,
+    pub trade_in_id: String,
+    pub seller: trade_in::payment::RegisterSeller,
+    pub product_id: String,
+    pub description: String,
+    pub grade: Grade,
+    pub device: DeviceId,
+    pub price: Money,
+    pub payment_method: String,
+    pub payment_reference: String,
+}
+
+impl From<&RegisterEntry> for RegisterEntryView {
+    fn from(e: &RegisterEntry) -> Self {
+        RegisterEntryView {
+            purchased_at: e.purchased_at,
+            trade_in_id: e.trade_in_id.clone(),
+            seller: e.seller.clone(),
+            product_id: e.product_id.clone(),
+            description: e.description.clone(),
+            grade: e.grade,
+            device: e.device.clone(),
+            price: e.price,
+            payment_method: e.payment_method.clone(),
+            payment_reference: e.payment_reference.clone(),
+        }
+    }
 }

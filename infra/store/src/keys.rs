@@ -387,6 +387,16 @@ pub fn trade_in_product_price(product_id: &str, seller_id: &str) -> Key {
     Key::new(trade_in_product_pk(product_id), format!("SELLER#{seller_id}"))
 }
 
+/// A refurbisher's register of second-hand goods: one entry per device bought, in the order
+/// of purchase.
+pub fn trade_in_register_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#TRADEIN_REGISTER")
+}
+
+pub fn trade_in_register_entry(seller_id: &str, purchased_at: Timestamp, trade_in_id: &str) -> Key {
+    Key::new(trade_in_register_pk(seller_id), format!("{}#{trade_in_id}", sortable(purchased_at)))
+}
+
 /// A device refused as blocklisted: the fraud record, by the IMEI's hash.
 pub fn blocklisted_device(imei_hash: &str, at: Timestamp) -> Key {
     Key::new(format!("DEVICE_REFUSED#{imei_hash}"), sortable(at))

@@ -12,16 +12,23 @@
 //!   Every change is conditional on the trade-in's version.
 //! - `DEVICE_REFUSED#<IMEI hash>` / `<at>`: a device refused as blocklisted, with the account
 //!   that offered it: the fraud record, without the IMEI itself.
+//! - `SELLER#id#TRADEIN_REGISTER` / `<purchasedAt>#<tradeInId>`: the refurbisher's register of
+//!   second-hand goods, one entry per device bought, written with the purchase and expired by
+//!   TTL after the 5 years it must be kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::Timestamp;
+use jiff::{Span, Timestamp};
 use marketplace::trade_in::TradeIn;
 use marketplace::trade_in::condition::Grade;
+use marketplace::trade_in::payment::RegisterEntry;
 use marketplace::trade_in::prices::PriceList;
 use ports::{Condition, Cursor, Index, Item, Key, MAX_TX_ITEMS, Query, SortKey, Table, TableError, TxOp, Value};
 
 use crate::{keys, record};
+
+/// How long the register keeps an entry (the French Penal Code's R. 321-8: five years).
+const REGISTER_KEPT_YEARS: i64 = 5;
 
 /// Index entries read when pricing an offer: the best candidates' lists are then read whole.
 const CANDIDATES: usize = 10;
@@ -177,12 +184,43 @@ impl<'a> TradeIns<'a> {
         due: Option<Timestamp>,
         also: Vec<TxOp>,
     ) -> Result<(), TableError> {
-        let mut ops = vec![TxOp::Put {
-            item: trade_in_item(after, due)?,
-            condition: Some(Condition::equals("version", before.version)),
-        }];
+        let mut ops = vec![Self::change_op(before, after, due)?];
         ops.extend(also);
         self.table.transact(ops).await
+    }
+
+    /// The write of `after` over `before`, conditional on the version read, for a transaction
+    /// that carries it with others (the ledger's).
+    pub fn change_op(before: &TradeIn, after: &TradeIn, due: Option<Timestamp>) -> Result<TxOp, TableError> {
+        Ok(TxOp::Put {
+            item: trade_in_item(after, due)?,
+            condition: Some(Condition::equals("version", before.version)),
+        })
+    }
+
+    /// The write of a register entry, kept five years.
+    pub fn register_op(refurbisher_id: &str, entry: &RegisterEntry) -> Result<TxOp, TableError> {
+        let key = keys::trade_in_register_entry(refurbisher_id, entry.purchased_at, &entry.trade_in_id);
+        let mut item = record::item(entry, &key, "trade_in_register_entry")?;
+        let kept = entry
+            .purchased_at
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .checked_add(Span::new().years(REGISTER_KEPT_YEARS))
+            .map(|z| z.timestamp())
+            .unwrap_or(entry.purchased_at);
+        item.insert("ttl".into(), Value::N(kept.as_second()));
+        Ok(TxOp::Put { item, condition: Some(Condition::NotExists) })
+    }
+
+    /// A page of a refurbisher's register, in the order of purchase.
+    pub async fn register(
+        &self,
+        refurbisher_id: &str,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<RegisterEntry>, Option<Cursor>), TableError> {
+        let query = Query::new(Index::Table, keys::trade_in_register_pk(refurbisher_id)).limit(limit).cursor(cursor);
+        record::page(self.table.query(query).await?)
     }
 
     /// A page of a customer's trade-ins, newest first.
