@@ -264,12 +264,16 @@ async fn a_trade_in_step_is_a_few_round_trips() {
         ("trade-in offer (2 refurbishers price the product)", &offering),
         ("trade-in acceptance (label, two mails)", &accepting),
         ("trade-in receipt", &receiving),
-        ("trade-in inspection (conforms)", &inspecting),
+        ("trade-in inspection (conforms: bought, registered, paid)", &inspecting),
     ] {
         println!("{}", row(name, usage));
     }
     assert!(offering.round_trips() <= 5, "product, index, lists, sellers, the trade-in: {offering:?}");
     assert!(accepting.round_trips() <= 3, "the trade-in, the refurbisher's address, one transaction: {accepting:?}");
     assert!(receiving.round_trips() <= 2, "the trade-in, one transaction: {receiving:?}");
-    assert!(inspecting.round_trips() <= 2, "the trade-in, one transaction: {inspecting:?}");
+    assert!(
+        inspecting.round_trips() <= 4,
+        "the trade-in, the refurbisher's funds, the purchase's transaction, the transfer's: {inspecting:?}"
+    );
+    assert!(inspecting.write_units <= 36, "{inspecting:?}");
 }

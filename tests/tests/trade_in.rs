@@ -5,6 +5,7 @@
 //! the bank refuses; and what a careless or hostile client sends, refused with nothing written.
 
 use acceptance::App;
+use acceptance::faults::{Fault, FaultyTable};
 use serde_json::{Value, json};
 
 const IPHONE: &str = "prd_demo_iphone13";
@@ -383,3 +384,92 @@ acceptance::on_both_adapters!(
         a_refused_transfer_is_paid_again_to_another_account
     ]
 );
+
+/// The payment step crashing at every storage call in turn, before or after the call applied;
+/// the refurbisher's client sends the inspection again and the deadlines run: each customer is
+/// paid exactly once, told once, the refurbisher charged once, one register entry per device,
+/// and the ledger balanced.
+async fn paid_once_after_a_crash_at_any_call(app: &App, faulty: &FaultyTable, every: usize) {
+    let customer = app.token_with_email("buyer", "noa", "noa@example.test");
+    let berlin = app.berlin();
+    let conforms = json!({"result": "conforms"});
+    let ready = || async {
+        let t = offered(app, &customer, "scratched").await;
+        let id = t["id"].as_str().expect("an id").to_owned();
+        step(app, &customer, &id, "acceptance", Some(acceptance("FR7630006000011234567890189"))).await;
+        step(app, &berlin, &id, "receipt", None).await;
+        id
+    };
+    let held_before = balance(app, "sel_demo_berlin").await;
+    // A clean run counts the storage calls of the step.
+    let id = ready().await;
+    faulty.arm(0, Fault::Before);
+    assert_eq!(step(app, &berlin, &id, "inspection", Some(conforms.clone())).await["status"], "paid");
+    let calls = faulty.calls();
+    assert_eq!(calls, 4, "the trade-in, the refurbisher's funds, the purchase's write, the transfer's write");
+    let mut bought = vec![id];
+    for at in (1..=calls).step_by(every) {
+        for fault in [Fault::Before, Fault::After] {
+            let id = ready().await;
+            let path = format!("/trade-ins/{id}/inspection");
+            faulty.arm(at, fault);
+            let _ = app.call("POST", &path, Some(&berlin), Some(conforms.clone())).await;
+            faulty.arm(0, fault);
+            let again = app.call("POST", &path, Some(&berlin), Some(conforms.clone())).await;
+            assert!(again.status == 200 || again.code() == "price_final", "crash at {at} ({fault:?}): {again:?}");
+            let run = app.call("POST", "/_local/schedules/trade-in-deadlines/run", None, None).await;
+            assert_eq!(run.status, 200, "{run:?}");
+            let t = app.get(&format!("/trade-ins/{id}"), Some(&customer)).await.body;
+            assert_eq!(t["status"], "paid", "crash at call {at} ({fault:?}) of {calls}: {t}");
+            bought.push(id);
+        }
+    }
+    let (before, after) = faulty.injected();
+    assert!(before > 0 && after > 0, "faults were injected: {before} before, {after} after");
+    let table = faulty.inner();
+    let ledger = store::Ledger::new(table.as_ref());
+    for id in &bought {
+        let transfer = table.get(&ports::Key::new(format!("SANDBOX#PAYOUT#tip_{id}"), "PAYOUT")).await;
+        let transfer = transfer.expect("a read").expect("paid");
+        assert_eq!(transfer.get("amountMinor"), Some(&ports::Value::N(28_000)), "{id}");
+        assert!(
+            table
+                .get(&ports::Key::new(format!("SANDBOX#PAYOUT#tip_{id}_1"), "PAYOUT"))
+                .await
+                .expect("a read")
+                .is_none()
+        );
+        for transaction in [format!("trade_in:{id}"), format!("trade_in:{id}:payment")] {
+            assert!(ledger.transaction(&transaction).await.expect("a read").is_some(), "{transaction}");
+        }
+    }
+    let n = bought.len() as i64;
+    assert_eq!(held_before - balance(app, "sel_demo_berlin").await, n * 29_400, "280.00 + 14.00 each, once");
+    assert_eq!(acceptance::ledger_total(table.as_ref()).await, Ok(0));
+    let owed =
+        ledger.platform_balance(&marketplace::ledger::Account::CustomerPayable, marketplace::Currency::EUR).await;
+    assert_eq!(owed, Ok(0));
+    let register = app.get("/sellers/sel_demo_berlin/trade-in-register?limit=100", Some(&berlin)).await;
+    assert_eq!(register.body["items"].as_array().map(Vec::len), Some(bought.len()), "one entry per device");
+    app.advance("PT10M").await;
+    let mails = app.outbox().await;
+    let paid = mails
+        .iter()
+        .filter(|m| m["to"] == "noa@example.test")
+        .filter(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("You have been paid")));
+    assert_eq!(paid.count(), bought.len(), "told once each");
+}
+
+#[tokio::test]
+async fn embedded_customers_are_paid_once_after_a_crash_at_any_call() {
+    let (app, faulty) = App::embedded_faulty().await;
+    paid_once_after_a_crash_at_any_call(&app, &faulty, 1).await;
+}
+
+/// Every third call on the emulator, which is slower.
+#[tokio::test]
+async fn aws_customers_are_paid_once_after_a_crash_half_way() {
+    if let Some((app, faulty)) = App::aws_faulty().await {
+        paid_once_after_a_crash_at_any_call(&app, &faulty, 3).await;
+    }
+}
