@@ -129,11 +129,31 @@ async fn a_full_scenario_logs_no_personal_data() {
                         "condition": {"powersOn": true, "screen": "scratched", "body": "flawless", "faults": [],
                                       "accountLocksRemoved": true, "dataErased": true}});
     let trade_in = app.call("POST", "/trade-ins", Some(&buyer), Some(device.clone())).await;
+    let refurbisher = trade_in.body["refurbisherId"].as_str().expect("a refurbisher").to_owned();
     let trade_in = trade_in.body["id"].as_str().expect("a trade-in").to_owned();
     let identity = json!({"identity": {"name": "Camille Martin", "birthDate": "1990-04-12", "document": {"type": "passport", "number": "19FV28461"}},
                           "payoutAccount": {"holder": "Camille Martin", "iban": "FR7630006000011234567890189"}});
-    let accepted = app.call("POST", &format!("/trade-ins/{trade_in}/acceptance"), Some(&buyer), Some(identity)).await;
+    let accepted =
+        app.call("POST", &format!("/trade-ins/{trade_in}/acceptance"), Some(&buyer), Some(identity.clone())).await;
     assert_eq!(accepted.status, 200, "{accepted:?}");
+    // Bought and paid; the register read in JSON and CSV; another transfer refused by the bank.
+    let member = if refurbisher == "sel_demo_berlin" { app.berlin() } else { app.lyon() };
+    assert_eq!(app.call("POST", &format!("/trade-ins/{trade_in}/receipt"), Some(&member), None).await.status, 200);
+    let conforms = json!({"result": "conforms"});
+    let bought =
+        app.call("POST", &format!("/trade-ins/{trade_in}/inspection"), Some(&member), Some(conforms.clone())).await;
+    assert_eq!(bought.body["status"], "paid", "{bought:?}");
+    let register = &format!("/sellers/{refurbisher}/trade-in-register");
+    assert!(app.get(register, Some(&member)).await.text.contains("19FV28461"));
+    assert!(app.send("GET", register, Some(&member), None, &[("accept", "text/csv")]).await.text.contains("19FV28461"));
+    let refused = app.call("POST", "/trade-ins", Some(&buyer), Some(device.clone())).await;
+    let refused = refused.body["id"].as_str().expect("a trade-in").to_owned();
+    let mut closed_account = identity.clone();
+    closed_account["payoutAccount"]["iban"] = json!("DE94370400440532010000");
+    app.call("POST", &format!("/trade-ins/{refused}/acceptance"), Some(&buyer), Some(closed_account)).await;
+    app.call("POST", &format!("/trade-ins/{refused}/receipt"), Some(&member), None).await;
+    let refusal = app.call("POST", &format!("/trade-ins/{refused}/inspection"), Some(&member), Some(conforms)).await;
+    assert_eq!(refusal.body["payment"]["status"], "refused", "{refusal:?}");
     let mut stolen = device;
     stolen["imei"] = json!(local_runner::demo::STOLEN_IMEI);
     assert_eq!(app.call("POST", "/trade-ins", Some(&buyer), Some(stolen)).await.status, 422);
@@ -150,7 +170,8 @@ async fn a_full_scenario_logs_no_personal_data() {
     assert!(lines.iter().any(|l| l.contains(r#""route":"/sellers""#)), "requests are logged with their route");
     for line in &lines {
         assert_eq!(looks_personal(line), None, "personal data in a log line: {line}");
-        for trade_in_data in ["352099001761481", local_runner::demo::STOLEN_IMEI, "19FV28461", "Camille", "1990-04-12"]
+        for trade_in_data in
+            ["352099001761481", local_runner::demo::STOLEN_IMEI, "19FV28461", "Camille", "1990-04-12", "0532010000"]
         {
             assert!(!line.contains(trade_in_data), "a trade-in's personal data in a log line: {line}");
         }
