@@ -2,7 +2,8 @@
 //! buyers ordering scarce stock, payments succeeding, failing, arriving twice, late or never,
 //! sellers accepting, shipping, delivering and cancelling, refunds (some too large, some
 //! retried), price changes, seller suspensions, clock jumps with the payment sweep, the
-//! event relay, reviews submitted, edited, deleted and published by the worker or the sweep —
+//! event relay, reviews submitted, edited, deleted and published by the worker or the sweep,
+//! devices traded in (bought, counter-offered, paid, refused by the bank, paid again) —
 //! runs through the real handlers while storage calls fail before or after
 //! they apply. After every step the state is checked against the invariants. A failure
 //! names its seed and the steps that led there; `make sim SEED=…` replays one seed and
@@ -84,7 +85,7 @@ impl World {
         self.maybe_arm();
         let buyer_sub = format!("buyer-{}", self.rng.u8(0..3));
         let buyer = self.app.token("buyer", &buyer_sub, None);
-        match self.rng.u8(0..12) {
+        match self.rng.u8(0..13) {
             0..=2 => {
                 let count = self.rng.usize(1..=2);
                 let mut lines = Vec::new();
@@ -261,6 +262,13 @@ impl World {
                 self.log.push(format!("clock +{days} days, {what} → {} {}", reply.status, reply.body["report"]));
             }
             9 if self.rng.u8(0..4) != 0 => self.review().await,
+            12 => {
+                // A trade-in lives through several steps: a few at a time, faults armed anew.
+                for _ in 0..self.rng.usize(2..=6) {
+                    self.trade_in().await;
+                    self.maybe_arm();
+                }
+            }
             _ => {
                 let seller = if self.rng.bool() { "sel_demo_lyon" } else { "sel_demo_berlin" };
                 let (what, body) = if self.rng.bool() {
@@ -279,6 +287,78 @@ impl World {
         }
         self.faulty.arm(0, Fault::Before);
         self.app.call("POST", "/_local/schedules/event-relay/run", None, None).await;
+    }
+
+    async fn trade_ins(&self) -> Vec<marketplace::trade_in::TradeIn> {
+        let table = self.faulty.inner();
+        let mut all = Vec::new();
+        for buyer in ["buyer-0", "buyer-1", "buyer-2"] {
+            let (found, _) = store::TradeIns::new(table.as_ref()).of_customer(buyer, 100, None).await.expect("reads");
+            all.extend(found);
+        }
+        all
+    }
+
+    /// A trade-in moves one step, as a careful client retries it: a new offer, or the next
+    /// step of one open: acceptance (sometimes with an account the bank refuses), receipt,
+    /// an inspection that conforms or counters, the answer, another account, the deadlines.
+    async fn trade_in(&mut self) {
+        use marketplace::trade_in::{PaymentStatus, TradeInStatus};
+        let open: Vec<_> = self
+            .trade_ins()
+            .await
+            .into_iter()
+            .filter(|t| t.closed_at.is_none() && t.status != TradeInStatus::Paid)
+            .collect();
+        let Some(t) = open.get(self.rng.usize(0..open.len() + 1)).cloned() else {
+            let buyer_sub = format!("buyer-{}", self.rng.u8(0..3));
+            let buyer = self.app.token("buyer", &buyer_sub, None);
+            let screen = if self.rng.bool() { "flawless" } else { "scratched" };
+            let device = json!({"productId": "prd_demo_iphone13", "imei": "490154203237518", "country": "FR",
+                                "condition": {"powersOn": true, "screen": screen, "body": "flawless", "faults": [],
+                                              "accountLocksRemoved": true, "dataErased": true}});
+            let key = self.key();
+            let reply = self.app.retried("POST", "/trade-ins", Some(&buyer), Some(&device), Some(&key)).await;
+            self.log
+                .push(format!("{buyer_sub} asks a trade-in offer ({screen}) → {} {}", reply.status, reply.body["id"]));
+            self.answered("trade-in offer", reply.status);
+            return;
+        };
+        let customer = self.app.token("buyer", &t.customer, None);
+        let refurbisher = self.seller_token(&t.refurbisher_id);
+        let path = format!("/trade-ins/{}", t.id);
+        let iban = |closed: bool| if closed { "DE94370400440532010000" } else { "FR7630006000011234567890189" };
+        let (what, method, token, body) = match (t.status, t.payment.as_ref().map(|p| p.status)) {
+            (_, Some(PaymentStatus::Pending)) => {
+                let reply = self.app.call("POST", "/_local/schedules/trade-in-deadlines/run", None, None).await;
+                self.log.push(format!("trade-in deadlines → {} {}", reply.status, reply.body["report"]));
+                return;
+            }
+            (_, Some(_)) => (
+                "payout-account",
+                "PUT",
+                customer,
+                Some(json!({"payoutAccount": {"holder": "C. Martin", "iban": iban(false)}})),
+            ),
+            (TradeInStatus::Offered, _) => {
+                let account = json!({"holder": "C. Martin", "iban": iban(self.rng.u8(0..4) == 0)});
+                let identity = json!({"name": "C. Martin", "birthDate": "1990-04-12", "document": {"type": "passport", "number": "19FV28461"}});
+                ("acceptance", "POST", customer, Some(json!({"identity": identity, "payoutAccount": account})))
+            }
+            (TradeInStatus::Accepted, _) => ("receipt", "POST", refurbisher, None),
+            (TradeInStatus::Received, _) if self.rng.bool() => {
+                ("inspection", "POST", refurbisher, Some(json!({"result": "conforms"})))
+            }
+            (TradeInStatus::Received, _) => {
+                let counter = json!({"result": "counter_offer", "price": {"amount": "150.00", "currency": "EUR"}, "reasons": ["battery"], "evidence": ["p.jpg"]});
+                ("inspection", "POST", refurbisher, Some(counter))
+            }
+            _ if self.rng.bool() => ("counter-offer/acceptance", "POST", customer, None),
+            _ => ("counter-offer/rejection", "POST", customer, None),
+        };
+        let reply = self.app.retried(method, &format!("{path}/{what}"), Some(&token), body.as_ref(), None).await;
+        self.log.push(format!("trade-in {} {what} → {} {}", t.id, reply.status, reply.body["status"]));
+        self.answered(what, reply.status);
     }
 
     /// A buyer reviews a delivered line (retried as a careful client does), edits or deletes a
@@ -651,12 +731,24 @@ impl World {
             paid_out +=
                 payouts.iter().filter(|p| p.status == PayoutStatus::Paid).map(|p| p.amount.amount_minor).sum::<i64>();
         }
+        // Devices bought: their commission earned, their price owed to the customer until the
+        // transfer, which leaves the provider's clearing.
+        let (mut owed_to_customers, mut transferred) = (0, 0);
+        for t in self.trade_ins().await {
+            let Some(payment) = &t.payment else { continue };
+            commission += payment.commission.amount_minor;
+            match payment.status {
+                marketplace::trade_in::PaymentStatus::Sent => transferred += payment.amount.amount_minor,
+                _ => owed_to_customers += payment.amount.amount_minor,
+            }
+        }
         let balance = |account: Account| {
             let ledger = &ledger;
             async move { ledger.platform_balance(&account, Currency::EUR).await.map_err(|e| e.to_string()) }
         };
         let expected = [
-            ("clearing", balance(Account::ProviderClearing).await?, collected - paid_out),
+            ("clearing", balance(Account::ProviderClearing).await?, collected - paid_out - transferred),
+            ("owed to trade-in customers", balance(Account::CustomerPayable).await?, owed_to_customers),
             ("service fees", balance(Account::ServiceFees).await?, service_fees),
             ("commission", balance(Account::Commission).await?, commission),
             ("insurer", balance(Account::InsurerPayable).await?, insurance),
@@ -677,6 +769,8 @@ struct Ran {
     reviewed: usize,
     /// Disputes resolved with a refund.
     refunded_disputes: usize,
+    /// Trade-ins paid.
+    paid_trade_ins: usize,
     before: usize,
     after: usize,
 }
@@ -715,23 +809,26 @@ async fn run(seed: u64) -> Result<Ran, String> {
     let reviewed = world.log.iter().filter(|l| l.contains(" reviews ") && l.contains("→ 202")).count();
     let refunded_disputes = world.log.iter().filter(|l| l.starts_with("admin refunds") && l.contains("→ 200")).count();
     let operations = world.log.iter().filter(|l| !l.starts_with("  (")).count();
-    Ok(Ran { operations, reviewed, refunded_disputes, before, after })
+    let paid_trade_ins =
+        world.trade_ins().await.iter().filter(|t| t.status == marketplace::trade_in::TradeInStatus::Paid).count();
+    Ok(Ran { operations, reviewed, refunded_disputes, paid_trade_ins, before, after })
 }
 
 #[tokio::test]
 async fn seeded_workloads_under_faults_keep_every_invariant() {
     let first: u64 = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let seeds: u64 = std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
-    let (mut operations, mut reviewed, mut refunded, mut before, mut after) = (0, 0, 0, 0, 0);
+    let (mut operations, mut reviewed, mut refunded, mut before, mut after, mut traded) = (0, 0, 0, 0, 0, 0);
     for seed in first..first + seeds {
         let ran = run(seed).await.unwrap_or_else(|failure| panic!("{failure}"));
         operations += ran.operations;
         reviewed += ran.reviewed;
         refunded += ran.refunded_disputes;
+        traded += ran.paid_trade_ins;
         before += ran.before;
         after += ran.after;
     }
     println!(
-        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews, {refunded} dispute refunds), faults injected: {before} before a call applied, {after} after"
+        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews, {refunded} dispute refunds, {traded} trade-ins paid), faults injected: {before} before a call applied, {after} after"
     );
 }
