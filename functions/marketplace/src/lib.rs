@@ -16,6 +16,7 @@ pub mod payments;
 pub mod ranking;
 pub mod reviews;
 pub mod seller;
+pub mod sepa;
 pub mod settlement;
 pub mod statement;
 pub mod trade_in;
