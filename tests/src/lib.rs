@@ -382,6 +382,46 @@ impl App {
         order.body["id"].as_str().expect("an order id").to_owned()
     }
 
+    /// A new active seller with one offer; returns the seller's id, a member's token and the
+    /// offer's id. `iban` is where its payouts go.
+    pub async fn seller_with_offer(
+        &self,
+        who: &str,
+        iban: &str,
+        product: &str,
+        price: &str,
+        shipping: &str,
+    ) -> (String, String, String) {
+        let user = self.token("buyer", who, None);
+        let mut application = trader_application();
+        application["paymentAccount"]["iban"] = serde_json::json!(iban);
+        let created = self.call("POST", "/sellers", Some(&user), Some(application)).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        let id = created.body["id"].as_str().expect("an id").to_owned();
+        let approved = self
+            .call(
+                "POST",
+                &format!("/sellers/{id}/verification"),
+                Some(&self.admin()),
+                Some(serde_json::json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(approved.status, 200, "{approved:?}");
+        let member = self.token("seller", who, Some(&id));
+        let offer = serde_json::json!({
+            "productId": product,
+            "grade": "very_good",
+            "price": {"amount": price, "currency": "EUR"},
+            "shippingFee": {"amount": shipping, "currency": "EUR"},
+            "stock": 5,
+            "warrantyMonths": 12,
+            "paymentMethods": ["card"]
+        });
+        let offer = self.call("POST", "/offers", Some(&member), Some(offer)).await;
+        assert_eq!(offer.status, 201, "{offer:?}");
+        (id, member, offer.body["id"].as_str().expect("an offer id").to_owned())
+    }
+
     /// The seller `member` (a token) accepts, ships and delivers its part of `order`.
     pub async fn deliver(&self, order: &str, member: &str) {
         for (step, body) in [

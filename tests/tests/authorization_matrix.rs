@@ -37,6 +37,8 @@ const MATRIX: &[(&str, &str, &str, Option<&str>)] = &[
     ("PUT", "/sellers/{id}/contract", "13333A", Some(r#"{"commissionRate": "0.08"}"#)),
     ("GET", "/sellers/{id}/balance", "144A4A", None),
     ("GET", "/sellers/{id}/payouts", "144A4A", None),
+    // The body is the bank's XML: a JSON one is refused (415), but only once the caller is known.
+    ("POST", "/payouts/status-reports", "13333A", Some("{}")),
     ("GET", "/sellers/{id}/statements/{month}", "144A4A", None),
     ("POST", "/products", "13333A", Some(r#"{"brand": "Apple", "name": "iPhone 15", "category": "smartphones"}"#)),
     ("GET", "/products/{id}", "AAAAAA", None),

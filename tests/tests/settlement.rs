@@ -19,41 +19,6 @@ fn eur(amount: &str) -> Value {
     json!({"amount": amount, "currency": "EUR"})
 }
 
-/// A new active seller with one offer; returns the seller's id, a member's token and the
-/// offer's id. `iban` is where its payouts go.
-async fn seller_with_offer(
-    app: &App,
-    who: &str,
-    iban: &str,
-    product: &str,
-    price: &str,
-    shipping: &str,
-) -> (String, String, String) {
-    let user = app.token("buyer", who, None);
-    let mut application = acceptance::trader_application();
-    application["paymentAccount"]["iban"] = json!(iban);
-    let created = app.call("POST", "/sellers", Some(&user), Some(application)).await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.body["id"].as_str().expect("an id").to_owned();
-    let approved = app
-        .call("POST", &format!("/sellers/{id}/verification"), Some(&app.admin()), Some(json!({"decision": "approve"})))
-        .await;
-    assert_eq!(approved.status, 200, "{approved:?}");
-    let member = app.token("seller", who, Some(&id));
-    let offer = json!({
-        "productId": product,
-        "grade": "very_good",
-        "price": eur(price),
-        "shippingFee": eur(shipping),
-        "stock": 5,
-        "warrantyMonths": 12,
-        "paymentMethods": ["card"]
-    });
-    let offer = app.call("POST", "/offers", Some(&member), Some(offer)).await;
-    assert_eq!(offer.status, 201, "{offer:?}");
-    (id, member, offer.body["id"].as_str().expect("an offer id").to_owned())
-}
-
 async fn balance(app: &App, seller: &str, token: &str) -> Value {
     let reply = app.get(&format!("/sellers/{seller}/balance"), Some(token)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -88,9 +53,9 @@ async fn worked_example(app: &App) {
     let before = platform_revenue(app).await;
     set_clock(app, "2026-11-02T09:00:00Z");
     let (phone_seller, phone_member, phone) =
-        seller_with_offer(app, "phone-seller", PAYS, local_runner::demo::IPHONE, "249.00", "4.99").await;
+        app.seller_with_offer("phone-seller", PAYS, local_runner::demo::IPHONE, "249.00", "4.99").await;
     let (tablet_seller, tablet_member, tablet) =
-        seller_with_offer(app, "tablet-seller", PAYS, local_runner::demo::IPAD, "89.00", "0.00").await;
+        app.seller_with_offer("tablet-seller", PAYS, local_runner::demo::IPAD, "89.00", "0.00").await;
     let order = app.paid_order(&app.buyer(), &[&phone, &tablet]).await;
     let shown = app.get(&format!("/orders/{order}"), Some(&app.buyer())).await;
     assert_eq!(
@@ -208,7 +173,7 @@ async fn platform_revenue(app: &App) -> [i64; 3] {
 async fn refused_payouts_and_refunds_after_payout(app: &App) {
     set_clock(app, "2026-11-02T09:00:00Z");
     let (seller, member, offer) =
-        seller_with_offer(app, "closed-account-seller", CLOSED, local_runner::demo::IPAD, "100.00", "0.00").await;
+        app.seller_with_offer("closed-account-seller", CLOSED, local_runner::demo::IPAD, "100.00", "0.00").await;
     let order = app.paid_order(&app.buyer(), &[&offer]).await;
     app.deliver(&order, &member).await;
     set_clock(app, "2026-11-16T03:00:00Z");
@@ -260,7 +225,7 @@ async fn refused_payouts_and_refunds_after_payout(app: &App) {
 async fn contracts_set_the_commission_and_the_fee(app: &App) {
     set_clock(app, "2026-11-02T09:00:00Z");
     let (seller, member, offer) =
-        seller_with_offer(app, "contract-seller", PAYS, local_runner::demo::IPAD, "100.00", "0.00").await;
+        app.seller_with_offer("contract-seller", PAYS, local_runner::demo::IPAD, "100.00", "0.00").await;
     let path = format!("/sellers/{seller}/contract");
     let terms = json!({"commissionRate": "0.085", "monthlyFee": eur("39.00")});
     assert_eq!(
@@ -334,7 +299,7 @@ async fn fees_are_charged_once_after_a_crash_half_way(app: &App, faulty: &Faulty
     set_clock(app, "2026-11-02T09:00:00Z");
     let mut sellers = vec![SELLER_LYON.to_owned(), SELLER_BERLIN.to_owned()];
     for who in ["fees-a", "fees-b", "fees-c"] {
-        sellers.push(seller_with_offer(app, who, PAYS, local_runner::demo::IPAD, "10.00", "0.00").await.0);
+        sellers.push(app.seller_with_offer(who, PAYS, local_runner::demo::IPAD, "10.00", "0.00").await.0);
     }
     app.settle().await;
     let ledger = Ledger::new(app.runner.ports.table.as_ref());

@@ -180,6 +180,9 @@ pub struct Payout {
     pub settled_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// The SEPA credit transfer file it travels in, once one holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// The month before the one `now` is in (`2026-10` on 1 November), with its bounds.

@@ -5,10 +5,17 @@
 //! nothing twice. The provider's answer settles it: paid, or refused and the money available
 //! again. An unknown answer leaves it sent; the next run asks again under the same id.
 //! Suspended sellers' funds wait until they are reinstated.
+//!
+//! Which rail pays is configuration (`MARKETPLACE_PAYOUTS`): the payment provider, which
+//! answers each payout at once, or SEPA credit transfer files ([`sepa`]), which the bank
+//! answers later with a status report.
+
+pub mod sepa;
 
 use marketplace::funds::{Payout, PayoutStatus, payout, payout_id, recovery};
 use marketplace::ledger::{Kind, SellerAccount};
 use marketplace::seller::{Seller, SellerStatus};
+use marketplace::sepa::Debtor;
 use marketplace::settlement::Terms;
 use marketplace::{Currency, Money};
 use ports::{PaymentError, PayoutAccount, Ports};
@@ -28,33 +35,50 @@ pub struct PayoutRun {
     pub unconfirmed: usize,
     pub recovered: usize,
     pub failed: usize,
+    /// SEPA: credit transfer files stored for the bank, and the transfers in them.
+    pub files: usize,
+    pub filed: usize,
 }
 
-pub async fn run(ports: &Ports, terms: &Terms) -> Result<PayoutRun, String> {
+/// How payouts reach the sellers' banks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Rail {
+    /// The payment provider's payouts (the sandbox locally).
+    #[default]
+    Provider,
+    /// SEPA credit transfer files from the marketplace's accounts.
+    Sepa(Debtor),
+}
+
+impl Rail {
+    /// `MARKETPLACE_PAYOUTS=sandbox|sepa`; SEPA reads the debtor from
+    /// `MARKETPLACE_SEPA_DEBTOR_NAME` and `MARKETPLACE_SEPA_ACCOUNTS`
+    /// (`EUR:<IBAN>:<BIC>,…`).
+    pub fn from_env() -> Result<Rail, String> {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        match var("MARKETPLACE_PAYOUTS").as_str() {
+            "" | "sandbox" | "provider" => Ok(Rail::Provider),
+            "sepa" => Debtor::parse(&var("MARKETPLACE_SEPA_DEBTOR_NAME"), &var("MARKETPLACE_SEPA_ACCOUNTS"))
+                .map(Rail::Sepa)
+                .map_err(|e| format!("MARKETPLACE_SEPA_*: {e}")),
+            other => Err(format!("MARKETPLACE_PAYOUTS is {other:?}: sandbox or sepa")),
+        }
+    }
+}
+
+pub async fn run(ports: &Ports, terms: &Terms, rail: &Rail) -> Result<PayoutRun, String> {
     let run = ports.clock.now().strftime("%Y-%m-%d").to_string();
     let mut report = PayoutRun { run: run.clone(), ..PayoutRun::default() };
-    let ledger = Ledger::new(ports.table.as_ref());
     let sellers = Sellers::new(ports.table.as_ref());
-    // Payouts an earlier run sent without an answer go first.
-    let mut cursor = None;
-    loop {
-        let (open, next) = ledger.open_payouts(100, cursor).await.map_err(|e| e.to_string())?;
-        for payout in open {
-            match sellers.get(&payout.seller_id).await.map_err(|e| e.to_string())? {
-                Some(seller) => finish(ports, &seller, payout, &mut report).await,
-                None => report.failed += 1,
-            }
-        }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
+    // Payouts an earlier run sent without an answer go first; on SEPA the bank answers them.
+    if *rail == Rail::Provider {
+        ask_again(ports, &mut report).await?;
     }
     let mut cursor = None;
     loop {
         let (page, next) = sellers.all(100, cursor).await.map_err(|e| e.to_string())?;
         for seller in page.iter().filter(|s| s.status != SellerStatus::Suspended) {
-            if let Err(error) = pay(ports, terms, seller, &run, &mut report).await {
+            if let Err(error) = pay(ports, terms, rail, seller, &run, &mut report).await {
                 report.failed += 1;
                 tracing::warn!(seller_id = %seller.id, %error, "payout will be retried at the next run");
             }
@@ -64,24 +88,56 @@ pub async fn run(ports: &Ports, terms: &Terms) -> Result<PayoutRun, String> {
             None => break,
         }
     }
+    if let Rail::Sepa(debtor) = rail {
+        sepa::file(ports, debtor, &mut report).await?;
+    }
     tracing::info!(
         run,
         paid = report.paid,
         returned = report.returned,
         unconfirmed = report.unconfirmed,
         failed = report.failed,
+        files = report.files,
         "payout run"
     );
     Ok(report)
 }
 
+/// Asks the provider again about the payouts earlier runs sent without an answer.
+async fn ask_again(ports: &Ports, report: &mut PayoutRun) -> Result<(), String> {
+    let ledger = Ledger::new(ports.table.as_ref());
+    let sellers = Sellers::new(ports.table.as_ref());
+    let mut cursor = None;
+    loop {
+        let (open, next) = ledger.open_payouts(100, cursor).await.map_err(|e| e.to_string())?;
+        for payout in open {
+            match sellers.get(&payout.seller_id).await.map_err(|e| e.to_string())? {
+                Some(seller) => finish(ports, &seller, payout, report).await,
+                None => report.failed += 1,
+            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(())
+}
+
 /// Recovers what the seller owes and pays out the rest, in each currency it holds funds in.
-async fn pay(ports: &Ports, terms: &Terms, seller: &Seller, run: &str, report: &mut PayoutRun) -> Result<(), String> {
+async fn pay(
+    ports: &Ports,
+    terms: &Terms,
+    rail: &Rail,
+    seller: &Seller,
+    run: &str,
+    report: &mut PayoutRun,
+) -> Result<(), String> {
     let ledger = Ledger::new(ports.table.as_ref());
     let held = ledger.funds_by_currency(&seller.id).await.map_err(|e| e.to_string())?;
     for (currency, funds) in held {
         let sent = send(ports, terms, seller, run, (currency, funds), report).await?;
-        if let Some(payout) = sent {
+        if let (Some(payout), Rail::Provider) = (sent, rail) {
             finish(ports, seller, payout, report).await;
         }
     }
@@ -136,6 +192,7 @@ async fn send(
             created_at: now,
             settled_at: None,
             failure: None,
+            file: None,
         };
         let transaction = payout_transaction(&payout, Kind::Payout)?;
         let write = Ledger::write_payout(&payout).map_err(|e| e.to_string())?;
@@ -163,28 +220,22 @@ async fn finish(ports: &Ports, seller: &Seller, payout: Payout, report: &mut Pay
     };
     let answer =
         ports.payments.payout(&payout.id, &account, payout.amount.amount_minor, payout.amount.currency.code()).await;
-    let now = ports.clock.now();
-    let (stage, status, failure) = match answer {
-        Ok(()) => (Kind::PayoutPaid, PayoutStatus::Paid, None),
-        Err(PaymentError::Refused(reason)) => (Kind::PayoutReturned, PayoutStatus::Returned, Some(reason)),
+    let failure = match answer {
+        Ok(()) => None,
+        Err(PaymentError::Refused(reason)) => Some(reason),
         Err(PaymentError::Unavailable(error)) => {
             tracing::warn!(payout_id = %payout.id, %error, "payout outcome unknown; the next run asks again");
             report.unconfirmed += 1;
             return;
         }
     };
-    let settled = Payout { status, settled_at: Some(now), failure, ..payout };
-    let recorded = async {
-        let transaction = payout_transaction(&settled, stage)?;
-        let write = Ledger::write_payout(&settled).map_err(|e| e.to_string())?;
-        Ledger::new(ports.table.as_ref()).post(&transaction, None, vec![write]).await.map_err(|e| e.to_string())
-    };
-    match recorded.await {
-        Ok(_) if status == PayoutStatus::Paid => report.paid += 1,
-        Ok(_) => report.returned += 1,
+    let returned = failure.is_some();
+    match Ledger::new(ports.table.as_ref()).settle_payout(&payout, failure, ports.clock.now()).await {
+        Ok(_) if returned => report.returned += 1,
+        Ok(_) => report.paid += 1,
         Err(error) => {
             // Still sent: the next run asks the provider again, which answers the same.
-            tracing::warn!(payout_id = %settled.id, %error, "payout answer not recorded; the next run retries");
+            tracing::warn!(payout_id = %payout.id, %error, "payout answer not recorded; the next run retries");
             report.unconfirmed += 1;
         }
     }

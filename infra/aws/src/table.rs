@@ -116,6 +116,7 @@ impl Expression {
         match condition {
             Condition::Exists => format!("attribute_exists({})", self.name("pk")),
             Condition::NotExists => format!("attribute_not_exists({})", self.name("pk")),
+            Condition::Missing(name) => format!("attribute_not_exists({})", self.name(name)),
             Condition::Equals(name, value) => format!("{} = {}", self.name(name), self.value(to_attribute(value))),
             Condition::AtLeast(name, n) => {
                 format!("{} >= {}", self.name(name), self.value(AttributeValue::N(n.to_string())))

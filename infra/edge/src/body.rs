@@ -114,6 +114,39 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// An XML document (a bank's report), read but not judged until the handler has decided the
+/// caller, as [`JsonBody`] is: 413 larger than 64 KiB, 415 not declared XML.
+#[derive(Debug, Clone)]
+#[must_use = "a body is refused only when it is read"]
+pub struct XmlBody {
+    read: Result<(bool, Bytes), Problem>,
+}
+
+impl XmlBody {
+    pub fn bytes(self) -> Result<Bytes, Problem> {
+        match self.read? {
+            (true, bytes) => Ok(bytes),
+            (false, _) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/xml",
+            )),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for XmlBody {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let xml = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
+            let essence = t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            essence == "application/xml" || essence == "text/xml"
+        });
+        Ok(XmlBody { read: read(request, state).await.map(|bytes| (xml, bytes)) })
+    }
+}
+
 /// A body's bytes as sent, for a route whose caller is the body's own proof (a signed
 /// webhook); 413 and 400 in the one error format.
 #[derive(Debug, Clone)]

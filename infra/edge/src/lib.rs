@@ -19,7 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use ports::Ports;
 
 pub use auth::{Caller, Group, User};
-pub use body::{Json, JsonBody, PathId, PathParams, Query, RawBody};
+pub use body::{Json, JsonBody, PathId, PathParams, Query, RawBody, XmlBody};
 pub use page::{PageParams, Paged};
 pub use problem::{Problem, Result};
 

@@ -58,6 +58,7 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             })
         }),
         "SellerAccountsFunction" => http(seller_accounts::router(ports.clone())),
+        "PayoutReportsFunction" => http(payout_reports::router(ports.clone())),
         "ReviewsFunction" => http(reviews::router(ports.clone())),
         "ReviewPublicationFunction" => {
             let sweep = job(ports, |ports| async move {
@@ -105,14 +106,21 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
                 })
             }
         }),
-        "PayoutsFunction" => job(ports, move |ports| {
-            let terms = terms.clone();
-            async move {
-                payouts::run(&ports, &terms).await.map(|r| {
-                    format!("{}: {} paid, {} returned, {} unconfirmed", r.run, r.paid, r.returned, r.unconfirmed)
-                })
-            }
-        }),
+        "PayoutsFunction" => {
+            // Checked at start-up (`main`) too.
+            let rail = Arc::new(payouts::Rail::from_env().unwrap_or_default());
+            job(ports, move |ports| {
+                let (terms, rail) = (terms.clone(), rail.clone());
+                async move {
+                    payouts::run(&ports, &terms, &rail).await.map(|r| {
+                        format!(
+                            "{}: {} paid, {} returned, {} unconfirmed, {} transfers in {} SEPA files",
+                            r.run, r.paid, r.returned, r.unconfirmed, r.filed, r.files
+                        )
+                    })
+                }
+            })
+        }
         "OrderSettlementFunction" => {
             let release_terms = terms.clone();
             let sweep = job(ports, move |ports| {

@@ -56,6 +56,8 @@ pub enum Condition {
     AtLeast(String, i64),
     /// The attribute is a number of at most this value.
     AtMost(String, i64),
+    /// The item has no such attribute (or does not exist).
+    Missing(String),
     And(Vec<Condition>),
 }
 
@@ -73,6 +75,7 @@ impl Condition {
             Self::Equals(name, value) => item.and_then(|i| i.get(name)) == Some(value),
             Self::AtLeast(name, n) => item.and_then(|i| i.get(name)).and_then(Value::as_n).is_some_and(|v| v >= *n),
             Self::AtMost(name, n) => item.and_then(|i| i.get(name)).and_then(Value::as_n).is_some_and(|v| v <= *n),
+            Self::Missing(name) => item.and_then(|i| i.get(name)).is_none(),
             Self::And(all) => all.iter().all(|c| c.holds(item)),
         }
     }
@@ -483,5 +486,7 @@ mod tests {
         assert!(!Condition::AtLeast("other".into(), 0).holds(Some(&item)));
         assert!(!Condition::equals("stock", 3).holds(None));
         assert!(Condition::And(vec![Condition::Exists, Condition::AtMost("stock".into(), 3)]).holds(Some(&item)));
+        assert!(Condition::Missing("other".into()).holds(Some(&item)) && Condition::Missing("x".into()).holds(None));
+        assert!(!Condition::Missing("stock".into()).holds(Some(&item)));
     }
 }

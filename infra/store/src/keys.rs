@@ -184,6 +184,14 @@ pub fn payout(seller_id: &str, run: &str, currency: Currency) -> Key {
     Key::new(seller_accounts_pk(seller_id), format!("PAYOUT#{run}#{}", currency.code()))
 }
 
+/// A SEPA credit transfer file, by its message id.
+pub fn payout_file(id: &str) -> Key {
+    Key::new(format!("PAYOUT_FILE#{id}"), "FILE")
+}
+
+/// gsi2: credit transfer files not yet stored for the bank, oldest first.
+pub const PAYOUT_FILES_UNSTORED_PK: &str = "PAYOUT_FILES#UNSTORED";
+
 /// gsi2: payouts sent and not yet confirmed, for the next run to finish.
 pub const OPEN_PAYOUTS_PK: &str = "PAYOUTS#OPEN";
 

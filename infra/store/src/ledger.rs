@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use marketplace::Currency;
 use marketplace::funds::{Payout, PayoutStatus, SellerFunds};
-use marketplace::ledger::{Account, SellerAccount, Transaction};
+use marketplace::ledger::{Account, Kind, SellerAccount, Transaction};
 use marketplace::settlement::OrderLedger;
 use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Update, Value};
 
@@ -313,6 +313,25 @@ impl<'a> Ledger<'a> {
             _ => Condition::equals("status", "sent"),
         };
         Ok(TxOp::Put { item: payout_item(payout)?, condition: Some(condition) })
+    }
+
+    /// Records a sent payout's outcome, once: paid (`failure` none: the money left) or
+    /// returned (available again, `failure` saying why). `Before` when this outcome was
+    /// recorded already; `Stale` when the payout is no longer sent (the other outcome was).
+    pub async fn settle_payout(
+        &self,
+        payout: &Payout,
+        failure: Option<String>,
+        now: Timestamp,
+    ) -> Result<Posted, TableError> {
+        let (stage, status) = match failure {
+            None => (Kind::PayoutPaid, PayoutStatus::Paid),
+            Some(_) => (Kind::PayoutReturned, PayoutStatus::Returned),
+        };
+        let settled = Payout { status, settled_at: Some(now), failure, ..payout.clone() };
+        let transaction = marketplace::funds::payout(&settled.id, &settled.seller_id, stage, settled.amount, now)
+            .map_err(|e| TableError::InvalidRequest(e.to_string()))?;
+        self.post(&transaction, None, vec![Self::write_payout(&settled)?]).await
     }
 
     pub async fn payout(&self, seller_id: &str, run: &str, currency: Currency) -> Result<Option<Payout>, TableError> {

@@ -8,6 +8,8 @@
 pub mod pain001;
 pub mod pain002;
 
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::money::{Currency, Money};
@@ -119,6 +121,46 @@ pub struct Transfer {
     pub remittance: String,
 }
 
+/// Where a credit transfer file is: `open` while payouts are claimed for it, `sealed` once
+/// its transfers are fixed, `stored` once the document is in the bucket for the bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Open,
+    Sealed,
+    Stored,
+}
+
+/// A credit transfer file: its message id, and once sealed the payouts it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayoutFile {
+    pub id: String,
+    pub currency: Currency,
+    pub status: FileStatus,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub entries: Vec<FileEntry>,
+    #[serde(default)]
+    pub control_sum_minor: i64,
+}
+
+/// One payout of a sealed file, and where to find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileEntry {
+    pub end_to_end_id: String,
+    pub payout_id: String,
+    pub seller_id: String,
+    pub run: String,
+    pub amount_minor: i64,
+}
+
+/// The message id of the `n`th file of a day in a currency: `MP-20261206-EUR-1`.
+pub fn file_id(now: Timestamp, currency: Currency, n: u32) -> String {
+    format!("MP-{}-{}-{n}", now.strftime("%Y%m%d"), currency.code())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +185,9 @@ mod tests {
 
     #[test]
     fn references_follow_the_epc_rules() {
-        assert!(is_reference("MP-20261206-EUR-1"));
+        let now: Timestamp = "2026-12-06T06:00:00Z".parse().expect("time");
+        assert_eq!(file_id(now, Currency::SEK, 2), "MP-20261206-SEK-2");
+        assert!(is_reference(&file_id(now, Currency::EUR, 1)));
         for bad in ["", "/a", "a/", "a//b", "a_b", "a b", &"x".repeat(36)] {
             assert!(!is_reference(bad), "{bad}");
         }

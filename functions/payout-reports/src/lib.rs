@@ -1,0 +1,117 @@
+//! Bank status reports on SEPA payouts (R-SETTLE). A `pain.002` answers one credit transfer
+//! file of ours; each of its payouts the bank accepted is paid, each it rejected returns its
+//! money to the seller's available balance, and one it has not decided stays sent. Every
+//! outcome is recorded once, however often the report comes: a payout no longer sent, or an
+//! outcome posted before, changes nothing. A report that does not parse, answers no sealed
+//! file, or names a transfer the file does not hold is refused whole, before anything is
+//! written.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use edge::{Caller, Group, Json, Problem, Result, XmlBody};
+use marketplace::funds::PayoutStatus;
+use marketplace::sepa::FileStatus;
+use marketplace::sepa::pain002::{self, Status};
+use ports::Ports;
+use serde::Serialize;
+use store::{Ledger, PayoutFiles, Posted};
+
+pub fn router(ports: Ports) -> Router {
+    edge::finish(Router::new().route("/payouts/status-reports", post(receive)), ports)
+}
+
+/// What a report changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    /// The message id of the credit transfer file it answers.
+    pub file: String,
+    pub paid: usize,
+    pub returned: usize,
+    /// Transfers the report leaves undecided (received, pending): still sent.
+    pub undecided: usize,
+    /// Transfers settled before, by this report or another.
+    pub unchanged: usize,
+}
+
+async fn receive(State(ports): State<Ports>, caller: Caller, body: XmlBody) -> Result<Json<Applied>> {
+    caller.require(Group::Admin)?;
+    let xml = body.bytes()?;
+    Ok(Json(apply(&ports, &xml).await?))
+}
+
+/// Applies a report to the file it answers.
+pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
+    let report = pain002::read(xml).map_err(|e| Problem::bad_request("malformed_report", e.to_string()))?;
+    let files = PayoutFiles::new(ports.table.as_ref());
+    let file = files.get(&report.original_message_id).await?.ok_or_else(|| {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_file", "the report answers no credit transfer file")
+    })?;
+    if file.status == FileStatus::Open {
+        return Err(Problem::conflict("file_not_sealed", "the file is still being written; nothing was sent"));
+    }
+    let unknown: Vec<&str> = report
+        .transfers
+        .iter()
+        .map(|t| t.end_to_end_id.as_str())
+        .filter(|id| !file.entries.iter().any(|e| e.end_to_end_id == *id))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_transfers",
+            format!("the file holds no transfer {}", unknown.join(", ")),
+        ));
+    }
+    let ledger = Ledger::new(ports.table.as_ref());
+    let mut applied = Applied { file: file.id.clone(), ..Applied::default() };
+    for entry in &file.entries {
+        let (status, reason) = report.outcome(&entry.end_to_end_id);
+        if status == Status::Undecided {
+            applied.undecided += 1;
+            continue;
+        }
+        let payout = ledger.payout(&entry.seller_id, &entry.run, file.currency).await?;
+        let Some(payout) = payout.filter(|p| p.status == PayoutStatus::Sent && p.id == entry.payout_id) else {
+            applied.unchanged += 1;
+            continue;
+        };
+        let failure = (status == Status::Rejected).then(|| rejection(reason.as_deref()));
+        let returned = failure.is_some();
+        match ledger.settle_payout(&payout, failure, ports.clock.now()).await? {
+            Posted::Now if returned => applied.returned += 1,
+            Posted::Now => applied.paid += 1,
+            Posted::Before | Posted::Stale => applied.unchanged += 1,
+        }
+    }
+    tracing::info!(
+        file = %applied.file,
+        paid = applied.paid,
+        returned = applied.returned,
+        undecided = applied.undecided,
+        unchanged = applied.unchanged,
+        "bank status report applied"
+    );
+    Ok(applied)
+}
+
+/// What the seller reads on a rejected payout: the ISO reason code, and its meaning for the
+/// codes banks use most.
+fn rejection(code: Option<&str>) -> String {
+    let meaning = match code {
+        Some("AC01") => "the account number is incorrect",
+        Some("AC04") => "the account is closed",
+        Some("AC06") => "the account is blocked",
+        Some("AG01") => "the account does not accept transfers",
+        Some("BE01") => "the holder's name does not match the account",
+        Some("MD07") => "the account holder is deceased",
+        Some("RR01" | "RR02" | "RR03" | "RR04") => "regulatory reasons",
+        _ => "no reason given",
+    };
+    match code {
+        Some(code) => format!("rejected by the bank ({code}): {meaning}"),
+        None => format!("rejected by the bank: {meaning}"),
+    }
+}

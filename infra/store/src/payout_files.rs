@@ -1,0 +1,163 @@
+//! SEPA credit transfer files (R-SETTLE) on the table.
+//!
+//! - `PAYOUT_FILE#<msgId>` / `FILE`: a file, on gsi2 `PAYOUT_FILES#UNSTORED` until its
+//!   document is in the bucket. While `open`, payouts are claimed for it: each sent payout's
+//!   `file` attribute is set once, on condition that the file is still open, so a payout is in
+//!   one file only. Sealing fixes the entries, the count and the control sum; the document is
+//!   then rendered from those entries alone.
+
+use jiff::Timestamp;
+use marketplace::Currency;
+use marketplace::funds::{Payout, PayoutStatus};
+use marketplace::sepa::{FileEntry, FileStatus, PayoutFile, file_id};
+use ports::{Condition, Cursor, Index, Item, Query, Table, TableError, TxOp, Update, Value};
+
+use crate::keys::sortable;
+use crate::{keys, record};
+
+const MAX_FILES_A_DAY: u32 = 1000;
+
+/// Where a file's document is kept for the bank.
+pub fn document_key(id: &str) -> String {
+    format!("sepa/credit-transfers/{id}.xml")
+}
+
+pub struct PayoutFiles<'a> {
+    table: &'a dyn Table,
+}
+
+fn file_item(file: &PayoutFile) -> Result<Item, TableError> {
+    let mut item = record::item(file, &keys::payout_file(&file.id), "payout_file")?;
+    if file.status != FileStatus::Stored {
+        item.insert("gsi2pk".into(), Value::from(keys::PAYOUT_FILES_UNSTORED_PK));
+        item.insert("gsi2sk".into(), Value::from(format!("{}#{}", sortable(file.created_at), file.id)));
+    }
+    Ok(item)
+}
+
+fn is_status(status: FileStatus) -> Condition {
+    let value = match status {
+        FileStatus::Open => "open",
+        FileStatus::Sealed => "sealed",
+        FileStatus::Stored => "stored",
+    };
+    Condition::equals("status", value)
+}
+
+impl<'a> PayoutFiles<'a> {
+    pub fn new(table: &'a dyn Table) -> Self {
+        Self { table }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<PayoutFile>, TableError> {
+        self.table.get(&keys::payout_file(id)).await?.as_ref().map(record::entity).transpose()
+    }
+
+    /// Files not yet stored for the bank, oldest first: a run finishes them before anything.
+    pub async fn unstored(&self, cursor: Option<Cursor>) -> Result<(Vec<PayoutFile>, Option<Cursor>), TableError> {
+        let query = Query::new(Index::Gsi2, keys::PAYOUT_FILES_UNSTORED_PK).limit(100).cursor(cursor);
+        record::page(self.table.query(query).await?)
+    }
+
+    /// Today's open file in `currency`: the one a crashed run left open, or a new one after
+    /// those already sealed today.
+    pub async fn open(&self, currency: Currency, now: Timestamp) -> Result<PayoutFile, TableError> {
+        // A day's files are a handful; a thousand sealed in one day is a run gone wrong.
+        for n in 1..=MAX_FILES_A_DAY {
+            let id = file_id(now, currency, n);
+            if let Some(file) = self.get(&id).await? {
+                if file.status == FileStatus::Open {
+                    return Ok(file);
+                }
+                continue;
+            }
+            let file = PayoutFile {
+                id,
+                currency,
+                status: FileStatus::Open,
+                created_at: now,
+                entries: Vec::new(),
+                control_sum_minor: 0,
+            };
+            match self.table.put(file_item(&file)?, Some(Condition::NotExists)).await {
+                Ok(()) => return Ok(file),
+                Err(TableError::ConditionFailed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(TableError::InvalidRequest(format!("{MAX_FILES_A_DAY} {currency} files today already")))
+    }
+
+    /// Puts a sent payout in an open file: `false` when it is in one already, no longer sent,
+    /// or the file was sealed meanwhile.
+    pub async fn claim(&self, file: &PayoutFile, payout: &Payout) -> Result<bool, TableError> {
+        let ops = vec![
+            TxOp::Update {
+                key: keys::payout(&payout.seller_id, &payout.run, payout.amount.currency),
+                update: Update::new().set("file", file.id.as_str()),
+                condition: Some(Condition::And(vec![
+                    Condition::equals("status", "sent"),
+                    Condition::Missing("file".into()),
+                ])),
+            },
+            TxOp::Check { key: keys::payout_file(&file.id), condition: is_status(FileStatus::Open) },
+        ];
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(true),
+            Err(TableError::TransactionCanceled { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Fixes an open file's transfers; nothing can be claimed for it after.
+    pub async fn seal(&self, file: &PayoutFile, members: &[Payout]) -> Result<PayoutFile, TableError> {
+        let mut entries: Vec<FileEntry> = members
+            .iter()
+            .filter(|p| p.status == PayoutStatus::Sent && p.file.as_deref() == Some(&file.id))
+            .map(|p| FileEntry {
+                end_to_end_id: marketplace::sepa::end_to_end_id(&p.id),
+                payout_id: p.id.clone(),
+                seller_id: p.seller_id.clone(),
+                run: p.run.clone(),
+                amount_minor: p.amount.amount_minor,
+            })
+            .collect();
+        entries.sort_by(|a, b| a.payout_id.cmp(&b.payout_id));
+        let sealed = PayoutFile {
+            status: FileStatus::Sealed,
+            control_sum_minor: entries.iter().map(|e| e.amount_minor).sum(),
+            entries,
+            ..file.clone()
+        };
+        self.table.put(file_item(&sealed)?, Some(is_status(FileStatus::Open))).await?;
+        Ok(sealed)
+    }
+
+    /// Marks a sealed file's document stored for the bank.
+    pub async fn stored(&self, file: &PayoutFile) -> Result<(), TableError> {
+        let stored = PayoutFile { status: FileStatus::Stored, ..file.clone() };
+        match self.table.put(file_item(&stored)?, Some(is_status(FileStatus::Sealed))).await {
+            Ok(()) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes a payout back out of a file that was sealed without it, so the next file
+    /// carries it.
+    pub async fn release(&self, payout: &Payout, file_id: &str) -> Result<(), TableError> {
+        let key = keys::payout(&payout.seller_id, &payout.run, payout.amount.currency);
+        let condition = Condition::And(vec![Condition::equals("status", "sent"), Condition::equals("file", file_id)]);
+        match self.table.update(&key, Update::new().remove("file"), Some(condition)).await {
+            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An open file nothing was claimed for: dropped rather than sealed empty.
+    pub async fn drop_empty(&self, file: &PayoutFile) -> Result<(), TableError> {
+        match self.table.delete(&keys::payout_file(&file.id), Some(is_status(FileStatus::Open))).await {
+            Ok(()) | Err(TableError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
