@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use acceptance::faults::{Fault, FaultyTable};
 use acceptance::{App, Reply};
 use marketplace::sepa::{Debtor, end_to_end_id};
 use marketplace::settlement::Terms;
@@ -216,6 +217,95 @@ async fn a_sepa_run_files_valid_transfers_that_the_bank_s_report_settles_once(ap
     let ledger = Ledger::new(app.runner.ports.table.as_ref());
     let funds = ledger.funds(&rejected, marketplace::Currency::EUR).await.expect("funds");
     assert_eq!((funds.funds.available, funds.funds.in_transit), (0, 4_500));
+}
+
+/// A seller with 45.00 available, `days` after the start: returns its id and a member.
+async fn funded_seller(app: &App, who: &str, day: i64) -> (String, String) {
+    let start = at("2026-11-02T09:00:00Z").checked_add(jiff::SignedDuration::from_hours(24 * day)).expect("time");
+    app.runner.clock.set(start);
+    let (seller, member, offer) = app.seller_with_offer(who, PAYS, local_runner::demo::IPAD, "50.00", "0.00").await;
+    let order = app.paid_order(&app.buyer(), &[&offer]).await;
+    app.deliver(&order, &member).await;
+    app.runner.clock.set(start.checked_add(jiff::SignedDuration::from_hours(24 * 8)).expect("time"));
+    let released = app.call("POST", "/_local/schedules/funds-release/run", None, None).await;
+    assert_eq!(released.status, 200, "{released:?}");
+    app.settle().await;
+    assert_eq!(available(app, &seller, &member).await, json!("45.00"));
+    (seller, member)
+}
+
+/// The filing and the report's application crashing at every storage call in turn, before or
+/// after the call applied, then run again: every payout is in exactly one stored document,
+/// settled once, and the ledger balanced.
+async fn filed_and_settled_once_after_a_crash_at_any_call(app: &App, faulty: &FaultyTable, every: usize) {
+    let Rail::Sepa(debtor) = rail() else { unreachable!("rail() is SEPA") };
+    let ports = &app.runner.ports;
+    // One seller's payout through both steps, crashing at `crash` (file, report) if any.
+    let round = |n: i64, crash: Option<(usize, Fault)>| {
+        let debtor = debtor.clone();
+        async move {
+            let (seller, member) = funded_seller(app, &format!("crash-{n}"), n * 10).await;
+            let admin = app.admin();
+            let mut report = PayoutRun { run: format!("run-{n}"), ..PayoutRun::default() };
+            payouts::send_all(ports, &Terms::default(), &rail(), &mut report).await.expect("sent");
+            let payout = payouts_of(app, &seller, &member).await[0]["id"].as_str().expect("an id").to_owned();
+            faulty.arm(crash.map_or(0, |(at, _)| at), crash.map_or(Fault::Before, |(_, f)| f));
+            let _ = payouts::sepa::file(ports, &debtor, &mut report).await;
+            let filing = faulty.calls();
+            faulty.arm(0, Fault::Before);
+            payouts::sepa::file(ports, &debtor, &mut report).await.expect("filed on the second try");
+            let reference = end_to_end_id(&payout);
+            let mut holding = Vec::new();
+            for key in files_stored(app).await {
+                let blob = ports.blobs.get(&key).await.expect("answers").expect("stored");
+                let xml = String::from_utf8(blob.bytes).expect("UTF-8");
+                holding.extend(std::iter::repeat_n(key, xml.matches(&format!("<EndToEndId>{reference}</EndToEndId>")).count()));
+            }
+            assert_eq!(holding.len(), 1, "crash {crash:?}: {payout} in {holding:?}");
+            let file = holding[0].trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml").to_owned();
+            let accepted = status_report(&file, "ACSC", &[]);
+            faulty.arm(crash.map_or(0, |(at, _)| at), crash.map_or(Fault::Before, |(_, f)| f));
+            let _ = post_report(app, Some(&admin), "application/xml", &accepted).await;
+            let applying = faulty.calls();
+            faulty.arm(0, Fault::Before);
+            let again = post_report(app, Some(&admin), "application/xml", &accepted).await;
+            assert_eq!(again.status, 200, "crash {crash:?}: {again:?}");
+            assert_eq!(payouts_of(app, &seller, &member).await[0]["status"], "paid", "crash {crash:?}");
+            let funds = Ledger::new(faulty.inner().as_ref())
+                .funds(&seller, marketplace::Currency::EUR)
+                .await
+                .expect("funds")
+                .funds;
+            assert_eq!((funds.available, funds.in_transit), (0, 0), "crash {crash:?}: paid once");
+            assert_eq!(acceptance::ledger_total(faulty.inner().as_ref()).await, Ok(0), "crash {crash:?}");
+            (filing, applying)
+        }
+    };
+    let (filing, applying) = round(0, None).await;
+    assert!(filing >= 6 && applying >= 3, "a clean round counts its calls: {filing} and {applying}");
+    let mut n = 1;
+    for at in (1..=filing.max(applying)).step_by(every) {
+        for fault in [Fault::Before, Fault::After] {
+            round(n, Some((at, fault))).await;
+            n += 1;
+        }
+    }
+    let (before, after) = faulty.injected();
+    assert!(before > 0 && after > 0, "faults were injected: {before} before, {after} after");
+}
+
+#[tokio::test]
+async fn embedded_payouts_are_filed_and_settled_once_after_a_crash_at_any_call() {
+    let (app, faulty) = App::embedded_faulty().await;
+    filed_and_settled_once_after_a_crash_at_any_call(&app, &faulty, 1).await;
+}
+
+/// Every third call on the emulator, which is slower.
+#[tokio::test]
+async fn aws_payouts_are_filed_and_settled_once_after_a_crash_half_way() {
+    if let Some((app, faulty)) = App::aws_faulty().await {
+        filed_and_settled_once_after_a_crash_at_any_call(&app, &faulty, 3).await;
+    }
 }
 
 acceptance::on_both_adapters!(

@@ -69,25 +69,11 @@ impl Rail {
 pub async fn run(ports: &Ports, terms: &Terms, rail: &Rail) -> Result<PayoutRun, String> {
     let run = ports.clock.now().strftime("%Y-%m-%d").to_string();
     let mut report = PayoutRun { run: run.clone(), ..PayoutRun::default() };
-    let sellers = Sellers::new(ports.table.as_ref());
     // Payouts an earlier run sent without an answer go first; on SEPA the bank answers them.
     if *rail == Rail::Provider {
         ask_again(ports, &mut report).await?;
     }
-    let mut cursor = None;
-    loop {
-        let (page, next) = sellers.all(100, cursor).await.map_err(|e| e.to_string())?;
-        for seller in page.iter().filter(|s| s.status != SellerStatus::Suspended) {
-            if let Err(error) = pay(ports, terms, rail, seller, &run, &mut report).await {
-                report.failed += 1;
-                tracing::warn!(seller_id = %seller.id, %error, "payout will be retried at the next run");
-            }
-        }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    send_all(ports, terms, rail, &mut report).await?;
     if let Rail::Sepa(debtor) = rail {
         sepa::file(ports, debtor, &mut report).await?;
     }
@@ -101,6 +87,27 @@ pub async fn run(ports: &Ports, terms: &Terms, rail: &Rail) -> Result<PayoutRun,
         "payout run"
     );
     Ok(report)
+}
+
+/// Sends every active seller's payable funds under the run `report.run`: paid through the
+/// provider at once, or left sent for the SEPA files.
+pub async fn send_all(ports: &Ports, terms: &Terms, rail: &Rail, report: &mut PayoutRun) -> Result<(), String> {
+    let sellers = Sellers::new(ports.table.as_ref());
+    let run = report.run.clone();
+    let mut cursor = None;
+    loop {
+        let (page, next) = sellers.all(100, cursor).await.map_err(|e| e.to_string())?;
+        for seller in page.iter().filter(|s| s.status != SellerStatus::Suspended) {
+            if let Err(error) = pay(ports, terms, rail, seller, &run, report).await {
+                report.failed += 1;
+                tracing::warn!(seller_id = %seller.id, %error, "payout will be retried at the next run");
+            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
 }
 
 /// Asks the provider again about the payouts earlier runs sent without an answer.
