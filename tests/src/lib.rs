@@ -422,6 +422,26 @@ impl App {
         (id, member, offer.body["id"].as_str().expect("an offer id").to_owned())
     }
 
+    /// A new seller whose sale of a 50.00 tablet, paid `day` days after 2 November and
+    /// delivered, has been released: 45.00 available. Returns its id and a member's token.
+    pub async fn funded_seller(&self, who: &str, day: i64) -> (String, String) {
+        let start: jiff::Timestamp = "2026-11-02T09:00:00Z".parse().expect("a timestamp");
+        let start = start.checked_add(jiff::SignedDuration::from_hours(24 * day)).expect("time");
+        self.runner.clock.set(start);
+        let iban = "DE89 3704 0044 0532 0130 00";
+        let (seller, member, offer) =
+            self.seller_with_offer(who, iban, local_runner::demo::IPAD, "50.00", "0.00").await;
+        let order = self.paid_order(&self.buyer(), &[&offer]).await;
+        self.deliver(&order, &member).await;
+        self.runner.clock.set(start.checked_add(jiff::SignedDuration::from_hours(24 * 8)).expect("time"));
+        let released = self.call("POST", "/_local/schedules/funds-release/run", None, None).await;
+        assert_eq!(released.status, 200, "{released:?}");
+        self.settle().await;
+        let balance = self.get(&format!("/sellers/{seller}/balance"), Some(&member)).await;
+        assert_eq!(balance.body["available"]["amount"], "45.00", "{balance:?}");
+        (seller, member)
+    }
+
     /// The seller `member` (a token) accepts, ships and delivers its part of `order`.
     pub async fn deliver(&self, order: &str, member: &str) {
         for (step, body) in [

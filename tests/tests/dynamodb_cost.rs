@@ -277,3 +277,46 @@ async fn a_trade_in_step_is_a_few_round_trips() {
     );
     assert!(inspecting.write_units <= 36, "{inspecting:?}");
 }
+
+/// A SEPA file costs a few requests plus one claim per payout (the sellers' accounts read in
+/// batches), and the bank's report a read and a transaction per payout.
+#[tokio::test]
+async fn a_sepa_file_and_its_report_cost_a_claim_and_a_transaction_per_payout() {
+    let Some((app, counter)) = App::aws_counted().await else { return };
+    for (n, who) in ["cost-a", "cost-b", "cost-c"].into_iter().enumerate() {
+        app.funded_seller(who, n as i64).await;
+    }
+    let debtor = marketplace::sepa::Debtor::parse("Refurb Market SAS", "EUR:FR7630006000011234567890189:BNPAFRPPXXX")
+        .expect("a debtor");
+    let ports = &app.runner.ports;
+    let mut report = payouts::PayoutRun { run: "2026-11-16".into(), ..payouts::PayoutRun::default() };
+    payouts::send_all(
+        ports,
+        &marketplace::settlement::Terms::default(),
+        &payouts::Rail::Sepa(debtor.clone()),
+        &mut report,
+    )
+    .await
+    .expect("sent");
+    counter.take();
+    payouts::sepa::file(ports, &debtor, &mut report).await.expect("filed");
+    let filing = counter.take();
+    let n = report.filed as u32;
+    assert!(n >= 3, "{report:?}");
+    let file = ports.blobs.list("sepa/credit-transfers/").await.expect("listed");
+    let id = file[0].trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml");
+    let xml = format!(
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.12\"><CstmrPmtStsRpt><GrpHdr><MsgId>B</MsgId>\
+         <CreDtTm>2026-11-17T09:00:00Z</CreDtTm></GrpHdr><OrgnlGrpInfAndSts><OrgnlMsgId>{id}</OrgnlMsgId>\
+         <OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>ACSC</GrpSts></OrgnlGrpInfAndSts></CstmrPmtStsRpt></Document>"
+    );
+    let reply = app
+        .send("POST", "/payouts/status-reports", Some(&app.admin()), Some(&xml), &[("content-type", "application/xml")])
+        .await;
+    assert_eq!(reply.body["paid"].as_u64(), Some(u64::from(n)), "{reply:?}");
+    let applying = counter.take();
+    println!("{}", row(&format!("SEPA file of {n} payouts (claimed, sealed, stored)"), &filing));
+    println!("{}", row(&format!("bank status report on {n} payouts"), &applying));
+    assert!(filing.round_trips() <= 8 + n, "scans, the file, a claim per payout, the accounts: {filing:?}");
+    assert!(applying.round_trips() <= 1 + 2 * n, "the file, then each payout's read and transaction: {applying:?}");
+}

@@ -219,21 +219,6 @@ async fn a_sepa_run_files_valid_transfers_that_the_bank_s_report_settles_once(ap
     assert_eq!((funds.funds.available, funds.funds.in_transit), (0, 4_500));
 }
 
-/// A seller with 45.00 available, `days` after the start: returns its id and a member.
-async fn funded_seller(app: &App, who: &str, day: i64) -> (String, String) {
-    let start = at("2026-11-02T09:00:00Z").checked_add(jiff::SignedDuration::from_hours(24 * day)).expect("time");
-    app.runner.clock.set(start);
-    let (seller, member, offer) = app.seller_with_offer(who, PAYS, local_runner::demo::IPAD, "50.00", "0.00").await;
-    let order = app.paid_order(&app.buyer(), &[&offer]).await;
-    app.deliver(&order, &member).await;
-    app.runner.clock.set(start.checked_add(jiff::SignedDuration::from_hours(24 * 8)).expect("time"));
-    let released = app.call("POST", "/_local/schedules/funds-release/run", None, None).await;
-    assert_eq!(released.status, 200, "{released:?}");
-    app.settle().await;
-    assert_eq!(available(app, &seller, &member).await, json!("45.00"));
-    (seller, member)
-}
-
 /// The filing and the report's application crashing at every storage call in turn, before or
 /// after the call applied, then run again: every payout is in exactly one stored document,
 /// settled once, and the ledger balanced.
@@ -244,7 +229,7 @@ async fn filed_and_settled_once_after_a_crash_at_any_call(app: &App, faulty: &Fa
     let round = |n: i64, crash: Option<(usize, Fault)>| {
         let debtor = debtor.clone();
         async move {
-            let (seller, member) = funded_seller(app, &format!("crash-{n}"), n * 10).await;
+            let (seller, member) = app.funded_seller(&format!("crash-{n}"), n * 10).await;
             let admin = app.admin();
             let mut report = PayoutRun { run: format!("run-{n}"), ..PayoutRun::default() };
             payouts::send_all(ports, &Terms::default(), &rail(), &mut report).await.expect("sent");
@@ -259,7 +244,10 @@ async fn filed_and_settled_once_after_a_crash_at_any_call(app: &App, faulty: &Fa
             for key in files_stored(app).await {
                 let blob = ports.blobs.get(&key).await.expect("answers").expect("stored");
                 let xml = String::from_utf8(blob.bytes).expect("UTF-8");
-                holding.extend(std::iter::repeat_n(key, xml.matches(&format!("<EndToEndId>{reference}</EndToEndId>")).count()));
+                holding.extend(std::iter::repeat_n(
+                    key,
+                    xml.matches(&format!("<EndToEndId>{reference}</EndToEndId>")).count(),
+                ));
             }
             assert_eq!(holding.len(), 1, "crash {crash:?}: {payout} in {holding:?}");
             let file = holding[0].trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml").to_owned();

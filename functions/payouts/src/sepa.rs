@@ -116,14 +116,18 @@ async fn finish(
     };
     let account = debtor.account(file.currency).ok_or_else(|| format!("no {} debtor account", file.currency))?;
     let sellers = Sellers::new(ports.table.as_ref());
+    let mut payees = HashMap::new();
+    let mut ids: Vec<&str> = file.entries.iter().map(|e| e.seller_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for batch in ids.chunks(100) {
+        for seller in sellers.get_many(batch).await.map_err(|e| e.to_string())? {
+            payees.insert(seller.id.clone(), seller.trader.payment_account);
+        }
+    }
     let mut transfers = Vec::with_capacity(file.entries.len());
     for entry in &file.entries {
-        let seller = sellers
-            .get(&entry.seller_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("the seller of {} is gone", entry.payout_id))?;
-        let payee = &seller.trader.payment_account;
+        let payee = payees.get(&entry.seller_id).ok_or_else(|| format!("the seller of {} is gone", entry.payout_id))?;
         transfers.push(Transfer {
             end_to_end_id: entry.end_to_end_id.clone(),
             amount: marketplace::Money::new(entry.amount_minor, file.currency),
