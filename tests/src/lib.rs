@@ -461,6 +461,29 @@ impl App {
     }
 }
 
+/// The bank's pain.002.001.12 on `message_id`: a group status and transfers' statuses.
+pub fn status_report(message_id: &str, group: &str, transfers: &[(&str, &str, Option<&str>)]) -> String {
+    let mut tx = String::new();
+    for (i, (e2e, status, reason)) in transfers.iter().enumerate() {
+        let reason = reason.map(|r| format!("<StsRsnInf><Rsn><Cd>{r}</Cd></Rsn></StsRsnInf>")).unwrap_or_default();
+        tx.push_str(&format!(
+            "<TxInfAndSts><StsId>S{i}</StsId><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{status}</TxSts>{reason}</TxInfAndSts>"
+        ));
+    }
+    let batch = if tx.is_empty() {
+        String::new()
+    } else {
+        format!("<OrgnlPmtInfAndSts><OrgnlPmtInfId>{message_id}</OrgnlPmtInfId>{tx}</OrgnlPmtInfAndSts>")
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.12"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>BANK-{message_id}</MsgId><CreDtTm>2026-11-17T09:00:00Z</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{message_id}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>{group}</GrpSts></OrgnlGrpInfAndSts>
+{batch}</CstmrPmtStsRpt></Document>"#
+    )
+}
+
 /// The signed sum of every ledger account in euros, platform and sellers: zero while the
 /// ledger balances. Also fails when a seller's funds went negative.
 pub async fn ledger_total(table: &dyn ports::Table) -> Result<i64, String> {

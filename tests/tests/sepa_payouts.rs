@@ -65,29 +65,6 @@ fn validate(schema: &str, xml: &str) {
     assert!(out.status.success(), "{schema} invalid: {}\n{xml}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// The bank's pain.002.001.12 on `message_id`: a group status and transfers' statuses.
-fn status_report(message_id: &str, group: &str, transfers: &[(&str, &str, Option<&str>)]) -> String {
-    let mut tx = String::new();
-    for (i, (e2e, status, reason)) in transfers.iter().enumerate() {
-        let reason = reason.map(|r| format!("<StsRsnInf><Rsn><Cd>{r}</Cd></Rsn></StsRsnInf>")).unwrap_or_default();
-        tx.push_str(&format!(
-            "<TxInfAndSts><StsId>S{i}</StsId><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{status}</TxSts>{reason}</TxInfAndSts>"
-        ));
-    }
-    let batch = if tx.is_empty() {
-        String::new()
-    } else {
-        format!("<OrgnlPmtInfAndSts><OrgnlPmtInfId>{message_id}</OrgnlPmtInfId>{tx}</OrgnlPmtInfAndSts>")
-    };
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.12"><CstmrPmtStsRpt>
-<GrpHdr><MsgId>BANK-{message_id}</MsgId><CreDtTm>2026-11-17T09:00:00Z</CreDtTm></GrpHdr>
-<OrgnlGrpInfAndSts><OrgnlMsgId>{message_id}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>{group}</GrpSts></OrgnlGrpInfAndSts>
-{batch}</CstmrPmtStsRpt></Document>"#
-    )
-}
-
 async fn post_report(app: &App, token: Option<&str>, content_type: &str, body: &str) -> Reply {
     app.send("POST", "/payouts/status-reports", token, Some(body), &[("content-type", content_type)]).await
 }
@@ -153,8 +130,11 @@ async fn a_sepa_run_files_valid_transfers_that_the_bank_s_report_settles_once(ap
 
     // Refused whole, nothing written: not a report, not ours, naming a transfer not in it.
     let admin = app.admin();
-    let accepted =
-        status_report("MP-20261116-EUR-1", "PART", &[(&paid_ref, "ACSC", None), (&rejected_ref, "RJCT", Some("AC04"))]);
+    let accepted = acceptance::status_report(
+        "MP-20261116-EUR-1",
+        "PART",
+        &[(&paid_ref, "ACSC", None), (&rejected_ref, "RJCT", Some("AC04"))],
+    );
     validate("pain.002.001.12", &accepted);
     let seller = app.lyon();
     for (token, content_type, body, status, code) in [
@@ -163,11 +143,21 @@ async fn a_sepa_run_files_valid_transfers_that_the_bank_s_report_settles_once(ap
         (Some(&admin), "application/json", &accepted, 415, "unsupported_media_type"),
         (Some(&admin), "application/xml", "<Document><CstmrPmtStsRpt>", 400, "malformed_report"),
         (Some(&admin), "application/xml", &xml, 400, "malformed_report"),
-        (Some(&admin), "application/xml", &status_report("MP-20991231-EUR-1", "ACSC", &[]), 422, "unknown_file"),
         (
             Some(&admin),
             "application/xml",
-            &status_report("MP-20261116-EUR-1", "PART", &[(&paid_ref, "ACSC", None), ("MP0000", "RJCT", None)]),
+            &acceptance::status_report("MP-20991231-EUR-1", "ACSC", &[]),
+            422,
+            "unknown_file",
+        ),
+        (
+            Some(&admin),
+            "application/xml",
+            &acceptance::status_report(
+                "MP-20261116-EUR-1",
+                "PART",
+                &[(&paid_ref, "ACSC", None), ("MP0000", "RJCT", None)],
+            ),
             422,
             "unknown_transfers",
         ),
@@ -251,7 +241,7 @@ async fn filed_and_settled_once_after_a_crash_at_any_call(app: &App, faulty: &Fa
             }
             assert_eq!(holding.len(), 1, "crash {crash:?}: {payout} in {holding:?}");
             let file = holding[0].trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml").to_owned();
-            let accepted = status_report(&file, "ACSC", &[]);
+            let accepted = acceptance::status_report(&file, "ACSC", &[]);
             faulty.arm(crash.map_or(0, |(at, _)| at), crash.map_or(Fault::Before, |(_, f)| f));
             let _ = post_report(app, Some(&admin), "application/xml", &accepted).await;
             let applying = faulty.calls();

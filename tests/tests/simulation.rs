@@ -40,6 +40,9 @@ struct World {
     keys: u64,
     /// Answers that were still a failure of ours after the client's retries.
     unrecovered: Vec<String>,
+    /// The payout rail of this world (one, as a deployment has one): SEPA on odd seeds, whose
+    /// payouts the bank answers with random reports, some of them sent twice.
+    sepa: Option<marketplace::sepa::Debtor>,
 }
 
 impl World {
@@ -72,6 +75,51 @@ impl World {
         } else {
             self.faulty.arm(0, Fault::Before);
         }
+    }
+
+    /// The bank answers some stored credit transfer files: each transfer accepted, rejected
+    /// or left undecided, the report sometimes sent twice, through faults.
+    async fn bank_answers(&mut self, every_file: bool) {
+        let files = self.app.runner.ports.blobs.list("sepa/credit-transfers/").await.unwrap_or_default();
+        for key in files {
+            if !every_file && self.rng.u8(0..3) == 0 {
+                continue;
+            }
+            let id = key.trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml").to_owned();
+            let file = store::PayoutFiles::new(self.faulty.inner().as_ref()).get(&id).await;
+            let Ok(Some(file)) = file else { continue };
+            let statuses: Vec<(String, &str)> = file
+                .entries
+                .iter()
+                .filter_map(|e| match self.rng.u8(0..5) {
+                    0 => None,
+                    1 => Some((e.end_to_end_id.clone(), "RJCT")),
+                    _ => Some((e.end_to_end_id.clone(), "ACSC")),
+                })
+                .collect();
+            let transfers: Vec<(&str, &str, Option<&str>)> =
+                statuses.iter().map(|(e2e, status)| (e2e.as_str(), *status, Some("AC04"))).collect();
+            let report = acceptance::status_report(&id, "PART", &transfers);
+            let admin = self.app.admin();
+            for _ in 0..self.rng.usize(1..=2) {
+                self.maybe_arm();
+                let mut reply = self.post_report(&admin, &report).await;
+                for _ in 0..4 {
+                    if reply.status < 500 {
+                        break;
+                    }
+                    reply = self.post_report(&admin, &report).await;
+                }
+                self.log.push(format!("the bank answers {id} → {} {}", reply.status, reply.body));
+                self.answered("status report", reply.status);
+            }
+        }
+        self.faulty.arm(0, Fault::Before);
+    }
+
+    async fn post_report(&self, admin: &str, report: &str) -> acceptance::Reply {
+        let headers = [("content-type", "application/xml")];
+        self.app.send("POST", "/payouts/status-reports", Some(admin), Some(report), &headers).await
     }
 
     /// Notes an answer the client could not get past with retries.
@@ -257,9 +305,18 @@ impl World {
                     _ => ("payouts", 10),
                 };
                 self.app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * days));
-                let reply = self.app.call("POST", &format!("/_local/schedules/{what}/run"), None, None).await;
-                self.app.settle().await;
-                self.log.push(format!("clock +{days} days, {what} → {} {}", reply.status, reply.body["report"]));
+                if let (Some(debtor), "payouts") = (self.sepa.clone(), what) {
+                    let rail = payouts::Rail::Sepa(debtor);
+                    let terms = marketplace::settlement::Terms::default();
+                    let run = payouts::run(&self.app.runner.ports, &terms, &rail).await;
+                    self.app.settle().await;
+                    self.log.push(format!("clock +{days} days, SEPA payouts → {run:?}"));
+                    self.bank_answers(false).await;
+                } else {
+                    let reply = self.app.call("POST", &format!("/_local/schedules/{what}/run"), None, None).await;
+                    self.app.settle().await;
+                    self.log.push(format!("clock +{days} days, {what} → {} {}", reply.status, reply.body["report"]));
+                }
             }
             9 if self.rng.u8(0..4) != 0 => self.review().await,
             12 => {
@@ -680,6 +737,16 @@ impl World {
     /// the orders and payouts say.
     async fn check_settled(&mut self) -> Result<(), String> {
         self.faulty.arm(0, Fault::Before);
+        if let Some(debtor) = self.sepa.clone() {
+            // A last release and SEPA run, and the bank's answer to every file.
+            self.app.runner.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
+            self.app.call("POST", "/_local/schedules/funds-release/run", None, None).await;
+            self.app.settle().await;
+            let terms = marketplace::settlement::Terms::default();
+            let run = payouts::run(&self.app.runner.ports, &terms, &payouts::Rail::Sepa(debtor)).await;
+            self.log.push(format!("last SEPA payouts → {run:?}"));
+            self.bank_answers(true).await;
+        }
         for _ in 0..4 {
             // Past the queue's visibility timeout, so failed messages are delivered again.
             self.app.runner.clock.advance(jiff::SignedDuration::from_mins(7));
@@ -771,6 +838,8 @@ struct Ran {
     refunded_disputes: usize,
     /// Trade-ins paid.
     paid_trade_ins: usize,
+    /// SEPA payouts the bank's reports settled (paid or returned).
+    bank_settled: u64,
     before: usize,
     after: usize,
 }
@@ -791,6 +860,10 @@ async fn run(seed: u64) -> Result<Ran, String> {
         initial_stock,
         keys: 0,
         unrecovered: Vec::new(),
+        sepa: (seed % 2 == 1).then(|| {
+            marketplace::sepa::Debtor::parse("Refurb Market SAS", "EUR:FR7630006000011234567890189:BNPAFRPPXXX")
+                .expect("a valid debtor")
+        }),
     };
     for _ in 0..STEPS {
         world.step().await;
@@ -811,7 +884,14 @@ async fn run(seed: u64) -> Result<Ran, String> {
     let operations = world.log.iter().filter(|l| !l.starts_with("  (")).count();
     let paid_trade_ins =
         world.trade_ins().await.iter().filter(|t| t.status == marketplace::trade_in::TradeInStatus::Paid).count();
-    Ok(Ran { operations, reviewed, refunded_disputes, paid_trade_ins, before, after })
+    let bank_settled = world
+        .log
+        .iter()
+        .filter_map(|l| l.strip_prefix("the bank answers ").and_then(|l| l.split_once(" → 200 ")))
+        .filter_map(|(_, body)| serde_json::from_str::<serde_json::Value>(body).ok())
+        .map(|b| b["paid"].as_u64().unwrap_or(0) + b["returned"].as_u64().unwrap_or(0))
+        .sum();
+    Ok(Ran { operations, reviewed, refunded_disputes, paid_trade_ins, bank_settled, before, after })
 }
 
 #[tokio::test]
@@ -819,16 +899,18 @@ async fn seeded_workloads_under_faults_keep_every_invariant() {
     let first: u64 = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let seeds: u64 = std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
     let (mut operations, mut reviewed, mut refunded, mut before, mut after, mut traded) = (0, 0, 0, 0, 0, 0);
+    let mut bank_settled = 0;
     for seed in first..first + seeds {
         let ran = run(seed).await.unwrap_or_else(|failure| panic!("{failure}"));
         operations += ran.operations;
         reviewed += ran.reviewed;
         refunded += ran.refunded_disputes;
         traded += ran.paid_trade_ins;
+        bank_settled += ran.bank_settled;
         before += ran.before;
         after += ran.after;
     }
     println!(
-        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews, {refunded} dispute refunds, {traded} trade-ins paid), faults injected: {before} before a call applied, {after} after"
+        "simulation: {seeds} seeds from {first}, {operations} operations ({reviewed} reviews, {refunded} dispute refunds, {traded} trade-ins paid, {bank_settled} SEPA payouts settled by the bank), faults injected: {before} before a call applied, {after} after"
     );
 }
