@@ -2,7 +2,8 @@
 //! buyer whose token carries an e-mail address, its payment, the seller's side, a refund, a
 //! help request, bad requests, a suspension, a removal as illegal with its mails to the seller
 //! and the buyer, the invitation to review sent a week later, a trade-in accepted with an
-//! identity and a payout account and a stolen device refused — hold no e-mail address, phone
+//! identity and a payout account and a stolen device refused, a SEPA payout filed and rejected
+//! by the bank — hold no e-mail address, phone
 //! number, IBAN, IMEI or identity, while they do record the requests.
 
 use std::io::Write;
@@ -163,11 +164,29 @@ async fn a_full_scenario_logs_no_personal_data() {
     assert!(outbox.text.contains("buyer.one@home.example"), "the invitation was sent: {outbox:?}");
     assert!(outbox.text.contains("is illegal"), "the buyer was told of the removal: {outbox:?}");
     assert!(outbox.text.contains("Statement of reasons"), "the seller got its statement: {outbox:?}");
+    // A payout by SEPA credit transfer to the seller's IBAN, which the bank rejects.
+    let (seller, member) = app.funded_seller("sepa-seller", 60).await;
+    let debtor = marketplace::sepa::Debtor::parse("Refurb Market SAS", "EUR:FR7630006000011234567890189:BNPAFRPPXXX")
+        .expect("a debtor");
+    let terms = marketplace::settlement::Terms::default();
+    let run = payouts::run(&app.runner.ports, &terms, &payouts::Rail::Sepa(debtor)).await.expect("a run");
+    assert_eq!(run.files, 1, "{run:?}");
+    let file = app.runner.ports.blobs.list("sepa/credit-transfers/").await.expect("listed");
+    let id = file[0].trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml");
+    let report = acceptance::status_report(id, "RJCT", &[]);
+    let headers = [("content-type", "application/xml")];
+    let answer = app.send("POST", "/payouts/status-reports", Some(&app.admin()), Some(&report), &headers).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let payouts = app.get(&format!("/sellers/{seller}/payouts"), Some(&member)).await;
+    assert_eq!(payouts.body["items"][0]["status"], "returned", "{payouts:?}");
 
     let logs = String::from_utf8(captured.0.lock().unwrap_or_else(|p| p.into_inner()).clone()).expect("UTF-8 logs");
     let lines: Vec<&str> = logs.lines().collect();
     assert!(lines.len() >= 15, "the scenario is logged: {} lines", lines.len());
     assert!(lines.iter().any(|l| l.contains(r#""route":"/sellers""#)), "requests are logged with their route");
+    for logged in ["credit transfer file stored for the bank", "bank status report applied"] {
+        assert!(lines.iter().any(|l| l.contains(logged)), "the SEPA steps are logged: {logged}");
+    }
     for line in &lines {
         assert_eq!(looks_personal(line), None, "personal data in a log line: {line}");
         for trade_in_data in
