@@ -2,7 +2,7 @@
 //! account and currency, sealed, rendered as pain.001.001.09 and stored for the bank. They
 //! stay `sent` until the bank's status report (the `payout-reports` function) settles them.
 //! Every step can be repeated: a run finishes the files an earlier one left open or sealed
-//! before it opens new ones, and a file's document is rendered from its sealed entries only.
+//! before it opens new ones, and a file's document carries its sealed entries only.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -136,10 +136,12 @@ async fn finish(
             remittance: sepa_text(&format!("Marketplace payout {} {}", entry.run, entry.end_to_end_id), 140),
         });
     }
+    // Written now, to be executed today: a file finished a day late asks for no past date.
+    let now = ports.clock.now();
     let document = credit_transfers(&Batch {
         message_id: &file.id,
-        created_at: file.created_at,
-        execution: file.created_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+        created_at: now,
+        execution: now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
         debtor_name: &debtor.name,
         account,
         transfers: &transfers,
