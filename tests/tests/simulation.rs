@@ -86,10 +86,9 @@ impl World {
                 continue;
             }
             let id = key.trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml").to_owned();
-            let file = store::PayoutFiles::new(self.faulty.inner().as_ref()).get(&id).await;
-            let Ok(Some(file)) = file else { continue };
-            let statuses: Vec<(String, &str)> = file
-                .entries
+            let entries = store::PayoutFiles::new(self.faulty.inner().as_ref()).entries(&id).await;
+            let Ok(entries) = entries else { continue };
+            let statuses: Vec<(String, &str)> = entries
                 .iter()
                 .filter_map(|e| match self.rng.u8(0..5) {
                     0 => None,

@@ -52,11 +52,12 @@ pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
     if file.status == FileStatus::Open {
         return Err(Problem::conflict("file_not_sealed", "the file is still being written; nothing was sent"));
     }
+    let entries = files.entries(&file.id).await?;
     let unknown: Vec<&str> = report
         .transfers
         .iter()
         .map(|t| t.end_to_end_id.as_str())
-        .filter(|id| !file.entries.iter().any(|e| e.end_to_end_id == *id))
+        .filter(|id| !entries.iter().any(|e| e.end_to_end_id == *id))
         .collect();
     if !unknown.is_empty() {
         return Err(Problem::new(
@@ -67,7 +68,7 @@ pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
     }
     let ledger = Ledger::new(ports.table.as_ref());
     let mut applied = Applied { file: file.id.clone(), ..Applied::default() };
-    for entry in &file.entries {
+    for entry in &entries {
         let (status, reason) = report.outcome(&entry.end_to_end_id);
         if status == Status::Undecided {
             applied.undecided += 1;

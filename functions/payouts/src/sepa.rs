@@ -1,58 +1,32 @@
-//! The SEPA rail: payouts sent by the run are claimed into one credit transfer file per debtor
-//! account and currency, sealed, rendered as pain.001.001.09 and stored for the bank. They
-//! stay `sent` until the bank's status report (the `payout-reports` function) settles them.
-//! Every step can be repeated: a run finishes the files an earlier one left open or sealed
-//! before it opens new ones, and a file's document carries its sealed entries only.
+//! The SEPA rail: transfers are claimed into one credit transfer file per debtor account and
+//! currency, sealed, rendered as pain.001.001.09 and stored for the bank. A seller's payout
+//! (filed by the payout run) and a trade-in's price to its customer (filed by the daily
+//! trade-in deadlines) travel alike, and stay unpaid until the bank's status report (the
+//! `payout-reports` function) settles them. Every step can be repeated: a run finishes the
+//! files an earlier one left open or sealed before it opens new ones, and a document is
+//! rendered from its file's entries only.
 
 use std::collections::{BTreeMap, HashMap};
 
 use marketplace::Currency;
 use marketplace::funds::Payout;
 use marketplace::sepa::pain001::{Batch, credit_transfers};
-use marketplace::sepa::{Debtor, FileStatus, PayoutFile, Transfer, sepa_text};
+use marketplace::sepa::{Debtor, FileEntry, FileStatus, PayoutFile, Transfer, sepa_text};
 use ports::{Blob, Ports};
-use store::{Ledger, PayoutFiles, Sellers, payout_file_key};
+use store::{Ledger, PayoutFiles, Sellers, TradeIns, payout_file_key};
 
 use crate::PayoutRun;
 
-/// Transfers in one file: the sealed entries stay well inside an item's 400 KB.
-const MAX_TRANSFERS: usize = 1000;
+/// Transfers in one file: a bank takes them in one batch.
+pub const MAX_TRANSFERS: usize = 1000;
 
-/// Files every sent payout no file holds yet, and stores the documents of files left
-/// unfinished.
+/// Files every sent payout no file holds yet, after finishing the files left unfinished.
 pub async fn file(ports: &Ports, debtor: &Debtor, report: &mut PayoutRun) -> Result<(), String> {
+    finish_unstored(ports, debtor, report).await?;
     let files = PayoutFiles::new(ports.table.as_ref());
-    let open = open_payouts(ports).await?;
-    // A file sealed without a payout claimed for it (an index read that lagged) lets it go.
-    let mut sealed: HashMap<String, Option<PayoutFile>> = HashMap::new();
     let mut unfiled: BTreeMap<Currency, Vec<Payout>> = BTreeMap::new();
-    for payout in open {
-        match payout.file.clone() {
-            None => unfiled.entry(payout.amount.currency).or_default().push(payout),
-            Some(id) => {
-                if !sealed.contains_key(&id) {
-                    sealed.insert(id.clone(), files.get(&id).await.map_err(|e| e.to_string())?);
-                }
-                let stray = sealed.get(&id).and_then(Option::as_ref).is_none_or(|f| {
-                    f.status != FileStatus::Open && !f.entries.iter().any(|e| e.payout_id == payout.id)
-                });
-                if stray {
-                    files.release(&payout, &id).await.map_err(|e| e.to_string())?;
-                    unfiled.entry(payout.amount.currency).or_default().push(Payout { file: None, ..payout });
-                }
-            }
-        }
-    }
-    let mut cursor = None;
-    loop {
-        let (page, next) = files.unstored(cursor).await.map_err(|e| e.to_string())?;
-        for left in page {
-            finish(ports, debtor, left, Vec::new(), report).await?;
-        }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
+    for payout in open_payouts(ports).await?.into_iter().filter(|p| p.file.is_none()) {
+        unfiled.entry(payout.amount.currency).or_default().push(payout);
     }
     for (currency, payouts) in unfiled {
         if debtor.account(currency).is_none() {
@@ -62,16 +36,29 @@ pub async fn file(ports: &Ports, debtor: &Debtor, report: &mut PayoutRun) -> Res
         }
         for chunk in payouts.chunks(MAX_TRANSFERS) {
             let file = files.open(currency, ports.clock.now()).await.map_err(|e| e.to_string())?;
-            let mut claimed = Vec::new();
             for payout in chunk {
-                if files.claim(&file, payout).await.map_err(|e| e.to_string())? {
-                    claimed.push(Payout { file: Some(file.id.clone()), ..payout.clone() });
-                }
+                files.claim(&file, payout).await.map_err(|e| e.to_string())?;
             }
-            finish(ports, debtor, file, claimed, report).await?;
+            finish(ports, debtor, file, report).await?;
         }
     }
     Ok(())
+}
+
+/// Seals and stores the files an earlier run left open or sealed.
+pub async fn finish_unstored(ports: &Ports, debtor: &Debtor, report: &mut PayoutRun) -> Result<(), String> {
+    let files = PayoutFiles::new(ports.table.as_ref());
+    let mut cursor = None;
+    loop {
+        let (page, next) = files.unstored(cursor).await.map_err(|e| e.to_string())?;
+        for left in page {
+            finish(ports, debtor, left, report).await?;
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
 }
 
 async fn open_payouts(ports: &Ports) -> Result<Vec<Payout>, String> {
@@ -88,52 +75,31 @@ async fn open_payouts(ports: &Ports) -> Result<Vec<Payout>, String> {
     }
 }
 
-/// Seals an open file (with `claimed` and whatever an earlier attempt claimed), then stores
-/// a sealed file's document and marks it stored.
-async fn finish(
-    ports: &Ports,
-    debtor: &Debtor,
-    file: PayoutFile,
-    claimed: Vec<Payout>,
-    report: &mut PayoutRun,
-) -> Result<(), String> {
+/// Seals an open file with the transfers claimed for it (an empty one is dropped), then
+/// stores a sealed file's document and marks it stored.
+pub async fn finish(ports: &Ports, debtor: &Debtor, file: PayoutFile, report: &mut PayoutRun) -> Result<(), String> {
     let files = PayoutFiles::new(ports.table.as_ref());
+    if file.status == FileStatus::Stored {
+        return Ok(());
+    }
+    let entries = files.entries(&file.id).await.map_err(|e| e.to_string())?;
     let file = match file.status {
-        FileStatus::Stored => return Ok(()),
-        FileStatus::Sealed => file,
-        FileStatus::Open => {
-            let mut members = claimed;
-            for payout in open_payouts(ports).await? {
-                if payout.file.as_deref() == Some(&file.id) && !members.iter().any(|m| m.id == payout.id) {
-                    members.push(payout);
-                }
-            }
-            if members.is_empty() {
-                return files.drop_empty(&file).await.map_err(|e| e.to_string());
-            }
-            files.seal(&file, &members).await.map_err(|e| e.to_string())?
-        }
+        FileStatus::Open if entries.is_empty() => return files.drop_empty(&file).await.map_err(|e| e.to_string()),
+        FileStatus::Open => files.seal(&file, &entries).await.map_err(|e| e.to_string())?,
+        _ => file,
     };
     let account = debtor.account(file.currency).ok_or_else(|| format!("no {} debtor account", file.currency))?;
-    let sellers = Sellers::new(ports.table.as_ref());
-    let mut payees = HashMap::new();
-    let mut ids: Vec<&str> = file.entries.iter().map(|e| e.seller_id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    for batch in ids.chunks(100) {
-        for seller in sellers.get_many(batch).await.map_err(|e| e.to_string())? {
-            payees.insert(seller.id.clone(), seller.trader.payment_account);
-        }
-    }
-    let mut transfers = Vec::with_capacity(file.entries.len());
-    for entry in &file.entries {
-        let payee = payees.get(&entry.seller_id).ok_or_else(|| format!("the seller of {} is gone", entry.payout_id))?;
+    let payees = payees(ports, &entries).await?;
+    let mut transfers = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let (holder, iban) =
+            payees.get(&entry.payout_id).ok_or_else(|| format!("no account for {}", entry.payout_id))?;
         transfers.push(Transfer {
             end_to_end_id: entry.end_to_end_id.clone(),
             amount: marketplace::Money::new(entry.amount_minor, file.currency),
-            creditor: sepa_text(&payee.holder, 70),
-            iban: payee.iban.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase(),
-            remittance: sepa_text(&format!("Marketplace payout {} {}", entry.run, entry.end_to_end_id), 140),
+            creditor: sepa_text(holder, 70),
+            iban: iban.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase(),
+            remittance: sepa_text(&remittance(entry), 140),
         });
     }
     // Written now, to be executed today: a file finished a day late asks for no past date.
@@ -153,4 +119,44 @@ async fn finish(
     report.filed += document.count;
     tracing::info!(file = %file.id, transfers = document.count, "credit transfer file stored for the bank");
     Ok(())
+}
+
+/// What the creditor reads on its statement.
+fn remittance(entry: &FileEntry) -> String {
+    match &entry.trade_in_id {
+        Some(trade_in) => format!("Trade-in {trade_in} {}", entry.end_to_end_id),
+        None => format!("Marketplace payout {} {}", entry.run, entry.end_to_end_id),
+    }
+}
+
+/// Each transfer's account holder and IBAN, by transfer id: a seller's declared account (read
+/// in batches), or the account the trade-in's customer gave.
+async fn payees(ports: &Ports, entries: &[FileEntry]) -> Result<HashMap<String, (String, String)>, String> {
+    let mut payees = HashMap::new();
+    let mut sellers: Vec<&str> =
+        entries.iter().filter(|e| e.trade_in_id.is_none()).map(|e| e.seller_id.as_str()).collect();
+    sellers.sort_unstable();
+    sellers.dedup();
+    let mut accounts = HashMap::new();
+    for batch in sellers.chunks(100) {
+        for seller in Sellers::new(ports.table.as_ref()).get_many(batch).await.map_err(|e| e.to_string())? {
+            accounts.insert(seller.id.clone(), seller.trader.payment_account);
+        }
+    }
+    let trade_ins = TradeIns::new(ports.table.as_ref());
+    for entry in entries {
+        let payee = match &entry.trade_in_id {
+            None => accounts.get(&entry.seller_id).map(|a| (a.holder.clone(), a.iban.clone())),
+            Some(id) => trade_ins
+                .get(id)
+                .await
+                .map_err(|e| e.to_string())?
+                .and_then(|t| t.payout_account)
+                .map(|a| (a.holder, a.iban)),
+        };
+        if let Some(payee) = payee {
+            payees.insert(entry.payout_id.clone(), payee);
+        }
+    }
+    Ok(payees)
 }

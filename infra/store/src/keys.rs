@@ -189,6 +189,11 @@ pub fn payout_file(id: &str) -> Key {
     Key::new(format!("PAYOUT_FILE#{id}"), "FILE")
 }
 
+/// One transfer of a SEPA credit transfer file, by its end-to-end id.
+pub fn payout_file_entry(id: &str, end_to_end_id: &str) -> Key {
+    Key::new(format!("PAYOUT_FILE#{id}"), format!("ENTRY#{end_to_end_id}"))
+}
+
 /// gsi2: credit transfer files not yet stored for the bank, oldest first.
 pub const PAYOUT_FILES_UNSTORED_PK: &str = "PAYOUT_FILES#UNSTORED";
 

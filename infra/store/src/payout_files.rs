@@ -1,16 +1,18 @@
 //! SEPA credit transfer files (R-SETTLE) on the table.
 //!
 //! - `PAYOUT_FILE#<msgId>` / `FILE`: a file, on gsi2 `PAYOUT_FILES#UNSTORED` until its
-//!   document is in the bucket. While `open`, payouts are claimed for it: each sent payout's
-//!   `file` attribute is set once, on condition that the file is still open, so a payout is in
-//!   one file only. Sealing fixes the entries, the count and the control sum; the document is
-//!   then rendered from those entries alone.
+//!   document is in the bucket.
+//! - `PAYOUT_FILE#<msgId>` / `ENTRY#<endToEndId>`: one transfer of the file, written in the
+//!   transaction that claims it (a payout's `file` set once, or a trade-in's payment marked
+//!   filed), on condition that the file is still open: a transfer is in one file only, and
+//!   the file's transfers are one strongly consistent query. Sealing fixes the count and the
+//!   control sum; the document is rendered from the entries alone.
 
 use jiff::Timestamp;
 use marketplace::Currency;
-use marketplace::funds::{Payout, PayoutStatus};
+use marketplace::funds::Payout;
 use marketplace::sepa::{FileEntry, FileStatus, PayoutFile, file_id};
-use ports::{Condition, Cursor, Index, Item, Query, Table, TableError, TxOp, Update, Value};
+use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Update, Value};
 
 use crate::keys::sortable;
 use crate::{keys, record};
@@ -71,14 +73,8 @@ impl<'a> PayoutFiles<'a> {
                 }
                 continue;
             }
-            let file = PayoutFile {
-                id,
-                currency,
-                status: FileStatus::Open,
-                created_at: now,
-                entries: Vec::new(),
-                control_sum_minor: 0,
-            };
+            let file =
+                PayoutFile { id, currency, status: FileStatus::Open, created_at: now, count: 0, control_sum_minor: 0 };
             match self.table.put(file_item(&file)?, Some(Condition::NotExists)).await {
                 Ok(()) => return Ok(file),
                 Err(TableError::ConditionFailed) => continue,
@@ -88,20 +84,36 @@ impl<'a> PayoutFiles<'a> {
         Err(TableError::InvalidRequest(format!("{MAX_FILES_A_DAY} {currency} files today already")))
     }
 
+    /// The writes that put a transfer in an open file, to join the transaction that claims
+    /// what it pays: they fail when the file was sealed meanwhile or holds the transfer.
+    pub fn entry_ops(file: &PayoutFile, entry: &FileEntry) -> Result<Vec<TxOp>, TableError> {
+        let key = keys::payout_file_entry(&file.id, &entry.end_to_end_id);
+        Ok(vec![
+            TxOp::Put { item: record::item(entry, &key, "payout_file_entry")?, condition: Some(Condition::NotExists) },
+            TxOp::Check { key: keys::payout_file(&file.id), condition: is_status(FileStatus::Open) },
+        ])
+    }
+
     /// Puts a sent payout in an open file: `false` when it is in one already, no longer sent,
     /// or the file was sealed meanwhile.
     pub async fn claim(&self, file: &PayoutFile, payout: &Payout) -> Result<bool, TableError> {
-        let ops = vec![
-            TxOp::Update {
-                key: keys::payout(&payout.seller_id, &payout.run, payout.amount.currency),
-                update: Update::new().set("file", file.id.as_str()),
-                condition: Some(Condition::And(vec![
-                    Condition::equals("status", "sent"),
-                    Condition::Missing("file".into()),
-                ])),
-            },
-            TxOp::Check { key: keys::payout_file(&file.id), condition: is_status(FileStatus::Open) },
-        ];
+        let entry = FileEntry {
+            end_to_end_id: marketplace::sepa::end_to_end_id(&payout.id),
+            payout_id: payout.id.clone(),
+            seller_id: payout.seller_id.clone(),
+            run: payout.run.clone(),
+            amount_minor: payout.amount.amount_minor,
+            trade_in_id: None,
+        };
+        let mut ops = vec![TxOp::Update {
+            key: keys::payout(&payout.seller_id, &payout.run, payout.amount.currency),
+            update: Update::new().set("file", file.id.as_str()),
+            condition: Some(Condition::And(vec![
+                Condition::equals("status", "sent"),
+                Condition::Missing("file".into()),
+            ])),
+        }];
+        ops.extend(Self::entry_ops(file, &entry)?);
         match self.table.transact(ops).await {
             Ok(()) => Ok(true),
             Err(TableError::TransactionCanceled { .. }) => Ok(false),
@@ -109,24 +121,30 @@ impl<'a> PayoutFiles<'a> {
         }
     }
 
-    /// Fixes an open file's transfers; nothing can be claimed for it after.
-    pub async fn seal(&self, file: &PayoutFile, members: &[Payout]) -> Result<PayoutFile, TableError> {
-        let mut entries: Vec<FileEntry> = members
-            .iter()
-            .filter(|p| p.status == PayoutStatus::Sent && p.file.as_deref() == Some(&file.id))
-            .map(|p| FileEntry {
-                end_to_end_id: marketplace::sepa::end_to_end_id(&p.id),
-                payout_id: p.id.clone(),
-                seller_id: p.seller_id.clone(),
-                run: p.run.clone(),
-                amount_minor: p.amount.amount_minor,
-            })
-            .collect();
-        entries.sort_by(|a, b| a.payout_id.cmp(&b.payout_id));
+    /// A file's transfers, in end-to-end id order.
+    pub async fn entries(&self, id: &str) -> Result<Vec<FileEntry>, TableError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let query = Query::new(Index::Table, keys::payout_file(id).pk)
+                .sort(SortKey::BeginsWith("ENTRY#".into()))
+                .limit(ports::MAX_PAGE)
+                .cursor(cursor);
+            let (page, next): (Vec<FileEntry>, _) = record::page(self.table.query(query).await?)?;
+            all.extend(page);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Fixes an open file's transfers, their count and control sum; nothing can join it after.
+    pub async fn seal(&self, file: &PayoutFile, entries: &[FileEntry]) -> Result<PayoutFile, TableError> {
         let sealed = PayoutFile {
             status: FileStatus::Sealed,
+            count: entries.len(),
             control_sum_minor: entries.iter().map(|e| e.amount_minor).sum(),
-            entries,
             ..file.clone()
         };
         self.table.put(file_item(&sealed)?, Some(is_status(FileStatus::Open))).await?;
@@ -138,17 +156,6 @@ impl<'a> PayoutFiles<'a> {
         let stored = PayoutFile { status: FileStatus::Stored, ..file.clone() };
         match self.table.put(file_item(&stored)?, Some(is_status(FileStatus::Sealed))).await {
             Ok(()) | Err(TableError::ConditionFailed) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Takes a payout back out of a file that was sealed without it, so the next file
-    /// carries it.
-    pub async fn release(&self, payout: &Payout, file_id: &str) -> Result<(), TableError> {
-        let key = keys::payout(&payout.seller_id, &payout.run, payout.amount.currency);
-        let condition = Condition::And(vec![Condition::equals("status", "sent"), Condition::equals("file", file_id)]);
-        match self.table.update(&key, Update::new().remove("file"), Some(condition)).await {
-            Ok(_) | Err(TableError::ConditionFailed) => Ok(()),
             Err(e) => Err(e),
         }
     }

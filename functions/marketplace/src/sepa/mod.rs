@@ -131,7 +131,7 @@ pub enum FileStatus {
     Stored,
 }
 
-/// A credit transfer file: its message id, and once sealed the payouts it carries.
+/// A credit transfer file: its message id, and once sealed its count and control sum.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayoutFile {
@@ -140,12 +140,13 @@ pub struct PayoutFile {
     pub status: FileStatus,
     pub created_at: Timestamp,
     #[serde(default)]
-    pub entries: Vec<FileEntry>,
+    pub count: usize,
     #[serde(default)]
     pub control_sum_minor: i64,
 }
 
-/// One payout of a sealed file, and where to find it.
+/// One transfer of a file, and what it pays: a seller's payout, or a trade-in's price to
+/// its customer (`trade_in_id`, `payout_id` then the transfer's id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileEntry {
@@ -154,6 +155,8 @@ pub struct FileEntry {
     pub seller_id: String,
     pub run: String,
     pub amount_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_in_id: Option<String>,
 }
 
 /// The message id of the `n`th file of a day in a currency: `MP-20261206-EUR-1`.
