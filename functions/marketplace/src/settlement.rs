@@ -725,7 +725,11 @@ mod tests {
                         }
                         for seller in sellers {
                             let run = now.strftime("%Y-%m-%d").to_string();
-                            if let Some(r) = recovery(seller, &run, Currency::EUR, book.funds(seller), now).expect("balanced") {
+                            // Numbered as the payout run numbers them: a second run the same day
+                            // recovers under the next number.
+                            for n in 0.. {
+                                let occasion = format!("{run}:{n}");
+                                let Some(r) = recovery(seller, &occasion, Currency::EUR, book.funds(seller), now).expect("balanced") else { break };
                                 book.post(r);
                             }
                             let amount = book.funds(seller).available;
