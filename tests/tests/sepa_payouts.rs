@@ -191,6 +191,14 @@ async fn a_sepa_run_files_valid_transfers_that_the_bank_s_report_settles_once(ap
         assert_eq!(replay.body["undecided"].as_u64(), Some(undecided));
     }
 
+    // A rejection arriving after the bank reported the settlement changes nothing: it is
+    // counted for a person to take up with the bank.
+    let late = acceptance::status_report("MP-20261116-EUR-1", "PART", &[(&paid_ref, "RJCT", Some("AC04"))]);
+    let reply = post_report(app, Some(&admin), "application/xml", &late).await;
+    assert_eq!((reply.status, reply.body["contested"].as_u64()), (200, Some(1)), "{reply:?}");
+    assert_eq!(payouts_of(app, &paid, &paid_member).await[0]["status"], "paid");
+    assert_eq!(available(app, &paid, &paid_member).await, json!("0.00"));
+
     // The next run pays the returned money again, in a file of its own.
     app.runner.clock.set(at("2026-11-26T03:00:00Z"));
     let next = sepa_run(app).await;

@@ -180,6 +180,10 @@ pub struct Payout {
     pub settled_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// Sent on the SEPA rail: filed for the bank, never asked of the provider (and a
+    /// provider's payout is never filed), so a change of rail pays nothing twice.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sepa: bool,
     /// The SEPA credit transfer file it travels in, once one holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,

@@ -1,6 +1,7 @@
 //! Bank status reports on SEPA payouts (R-SETTLE). A `pain.002` answers one credit transfer
-//! file of ours; each of its payouts the bank accepted is paid, each it rejected returns its
-//! money to the seller's available balance, and one it has not decided stays sent. Every
+//! file of ours; each of its payouts whose settlement the bank reports (`ACSP`, `ACSC`) is
+//! paid, each it rejected returns its money to the seller's available balance, and one it has
+//! not decided (received, accepted for checks, pending) stays sent. Every
 //! outcome is recorded once, however often the report comes: a payout no longer sent, or an
 //! outcome posted before, changes nothing. A report that does not parse, answers no sealed
 //! file, or names a transfer the file does not hold is refused whole, before anything is
@@ -34,6 +35,9 @@ pub struct Applied {
     pub undecided: usize,
     /// Transfers settled before, by this report or another.
     pub unchanged: usize,
+    /// Rejections of payouts already recorded paid: logged for a person to take up with the
+    /// bank, the ledger unchanged.
+    pub contested: usize,
 }
 
 async fn receive(State(ports): State<Ports>, caller: Caller, body: XmlBody) -> Result<Json<Applied>> {
@@ -75,10 +79,19 @@ pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
             continue;
         }
         let payout = ledger.payout(&entry.seller_id, &entry.run, file.currency).await?;
-        let Some(payout) = payout.filter(|p| p.status == PayoutStatus::Sent && p.id == entry.payout_id) else {
+        let Some(payout) = payout.filter(|p| p.id == entry.payout_id) else {
             applied.unchanged += 1;
             continue;
         };
+        if payout.status != PayoutStatus::Sent {
+            if payout.status == PayoutStatus::Paid && status == Status::Rejected {
+                tracing::error!(payout_id = %payout.id, file = %file.id, "the bank rejects a payout recorded paid");
+                applied.contested += 1;
+            } else {
+                applied.unchanged += 1;
+            }
+            continue;
+        }
         let failure = (status == Status::Rejected).then(|| rejection(reason.as_deref()));
         let returned = failure.is_some();
         match ledger.settle_payout(&payout, failure, ports.clock.now()).await? {
@@ -93,6 +106,7 @@ pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
         returned = applied.returned,
         undecided = applied.undecided,
         unchanged = applied.unchanged,
+        contested = applied.contested,
         "bank status report applied"
     );
     Ok(applied)

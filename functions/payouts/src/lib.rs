@@ -117,7 +117,8 @@ async fn ask_again(ports: &Ports, report: &mut PayoutRun) -> Result<(), String> 
     let mut cursor = None;
     loop {
         let (open, next) = ledger.open_payouts(100, cursor).await.map_err(|e| e.to_string())?;
-        for payout in open {
+        // Payouts sent on the SEPA rail are the bank's to answer.
+        for payout in open.into_iter().filter(|p| !p.sepa) {
             match sellers.get(&payout.seller_id).await.map_err(|e| e.to_string())? {
                 Some(seller) => finish(ports, &seller, payout, report).await,
                 None => report.failed += 1,
@@ -143,7 +144,7 @@ async fn pay(
     let ledger = Ledger::new(ports.table.as_ref());
     let held = ledger.funds_by_currency(&seller.id).await.map_err(|e| e.to_string())?;
     for (currency, funds) in held {
-        let sent = send(ports, terms, seller, run, (currency, funds), report).await?;
+        let sent = send(ports, terms, rail, seller, run, (currency, funds), report).await?;
         if let (Some(payout), Rail::Provider) = (sent, rail) {
             finish(ports, seller, payout, report).await;
         }
@@ -156,6 +157,7 @@ async fn pay(
 async fn send(
     ports: &Ports,
     terms: &Terms,
+    rail: &Rail,
     seller: &Seller,
     run: &str,
     (currency, read): (Currency, FundsRead),
@@ -199,6 +201,7 @@ async fn send(
             created_at: now,
             settled_at: None,
             failure: None,
+            sepa: matches!(rail, Rail::Sepa(_)),
             file: None,
         };
         let transaction = payout_transaction(&payout, Kind::Payout)?;

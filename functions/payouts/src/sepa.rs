@@ -11,21 +11,21 @@ use std::collections::{BTreeMap, HashMap};
 use marketplace::Currency;
 use marketplace::funds::Payout;
 use marketplace::sepa::pain001::{Batch, credit_transfers};
-use marketplace::sepa::{Debtor, FileEntry, FileStatus, PayoutFile, Transfer, sepa_text};
+use marketplace::sepa::{Debtor, FileEntry, FileStatus, MAX_TRANSFERS, PayoutFile, Transfer, sepa_text};
 use ports::{Blob, Ports};
 use store::{Ledger, PayoutFiles, Sellers, TradeIns, payout_file_key};
 
 use crate::PayoutRun;
 
-/// Transfers in one file: a bank takes them in one batch.
-pub const MAX_TRANSFERS: usize = 1000;
+/// Attempts at sealing a file while claims keep coming in.
+const SEAL_ATTEMPTS: usize = 5;
 
 /// Files every sent payout no file holds yet, after finishing the files left unfinished.
 pub async fn file(ports: &Ports, debtor: &Debtor, report: &mut PayoutRun) -> Result<(), String> {
     finish_unstored(ports, debtor, report).await?;
     let files = PayoutFiles::new(ports.table.as_ref());
     let mut unfiled: BTreeMap<Currency, Vec<Payout>> = BTreeMap::new();
-    for payout in open_payouts(ports).await?.into_iter().filter(|p| p.file.is_none()) {
+    for payout in open_payouts(ports).await?.into_iter().filter(|p| p.sepa && p.file.is_none()) {
         unfiled.entry(payout.amount.currency).or_default().push(payout);
     }
     for (currency, payouts) in unfiled {
@@ -34,12 +34,12 @@ pub async fn file(ports: &Ports, debtor: &Debtor, report: &mut PayoutRun) -> Res
             report.failed += payouts.len();
             continue;
         }
-        for chunk in payouts.chunks(MAX_TRANSFERS) {
+        for chunk in payouts.chunks(MAX_TRANSFERS as usize) {
             let file = files.open(currency, ports.clock.now()).await.map_err(|e| e.to_string())?;
             for payout in chunk {
                 files.claim(&file, payout).await.map_err(|e| e.to_string())?;
             }
-            finish(ports, debtor, file, report).await?;
+            finish_or_count(ports, debtor, file, report).await;
         }
     }
     Ok(())
@@ -52,7 +52,7 @@ pub async fn finish_unstored(ports: &Ports, debtor: &Debtor, report: &mut Payout
     loop {
         let (page, next) = files.unstored(cursor).await.map_err(|e| e.to_string())?;
         for left in page {
-            finish(ports, debtor, left, report).await?;
+            finish_or_count(ports, debtor, left, report).await;
         }
         match next {
             Some(next) => cursor = Some(next),
@@ -75,19 +75,43 @@ async fn open_payouts(ports: &Ports) -> Result<Vec<Payout>, String> {
     }
 }
 
+/// A file that cannot be finished waits for the next run, and holds up no other.
+async fn finish_or_count(ports: &Ports, debtor: &Debtor, file: PayoutFile, report: &mut PayoutRun) {
+    let id = file.id.clone();
+    if let Err(error) = finish(ports, debtor, file, report).await {
+        report.failed += 1;
+        tracing::warn!(file = %id, %error, "credit transfer file not finished: the next run tries again");
+    }
+}
+
 /// Seals an open file with the transfers claimed for it (an empty one is dropped), then
 /// stores a sealed file's document and marks it stored.
 pub async fn finish(ports: &Ports, debtor: &Debtor, file: PayoutFile, report: &mut PayoutRun) -> Result<(), String> {
     let files = PayoutFiles::new(ports.table.as_ref());
-    if file.status == FileStatus::Stored {
-        return Ok(());
+    let mut file = file;
+    let mut entries = Vec::new();
+    for attempt in 0..=SEAL_ATTEMPTS {
+        // Read as it is now: a list of unfinished files comes from an index that may lag.
+        file = match files.get(&file.id).await.map_err(|e| e.to_string())? {
+            Some(current) => current,
+            None => return Ok(()),
+        };
+        entries = files.entries(&file.id).await.map_err(|e| e.to_string())?;
+        match file.status {
+            FileStatus::Stored => return Ok(()),
+            FileStatus::Sealed => break,
+            FileStatus::Open if entries.is_empty() => {
+                return files.drop_empty(&file).await.map_err(|e| e.to_string());
+            }
+            FileStatus::Open if attempt == SEAL_ATTEMPTS => return Err("claims kept coming in".into()),
+            FileStatus::Open => {
+                if let Some(sealed) = files.seal(&file, &entries, ports.clock.now()).await.map_err(|e| e.to_string())? {
+                    file = sealed;
+                    break;
+                }
+            }
+        }
     }
-    let entries = files.entries(&file.id).await.map_err(|e| e.to_string())?;
-    let file = match file.status {
-        FileStatus::Open if entries.is_empty() => return files.drop_empty(&file).await.map_err(|e| e.to_string()),
-        FileStatus::Open => files.seal(&file, &entries).await.map_err(|e| e.to_string())?,
-        _ => file,
-    };
     let account = debtor.account(file.currency).ok_or_else(|| format!("no {} debtor account", file.currency))?;
     let payees = payees(ports, &entries).await?;
     let mut transfers = Vec::with_capacity(entries.len());
@@ -102,8 +126,8 @@ pub async fn finish(ports: &Ports, debtor: &Debtor, file: PayoutFile, report: &m
             remittance: sepa_text(&remittance(entry), 140),
         });
     }
-    // Written now, to be executed today: a file finished a day late asks for no past date.
-    let now = ports.clock.now();
+    // Dated when sealed, so a document written again is the same document.
+    let now = file.sealed_at.unwrap_or(file.created_at);
     let document = credit_transfers(&Batch {
         message_id: &file.id,
         created_at: now,

@@ -5,13 +5,16 @@
 //! - `PAYOUT_FILE#<msgId>` / `ENTRY#<endToEndId>`: one transfer of the file, written in the
 //!   transaction that claims it (a payout's `file` set once, or a trade-in's payment marked
 //!   filed), on condition that the file is still open: a transfer is in one file only, and
-//!   the file's transfers are one strongly consistent query. Sealing fixes the count and the
-//!   control sum; the document is rendered from the entries alone.
+//!   the file's transfers are one strongly consistent query. Each claim also adds one to the
+//!   file's `claims` (at most 1000), and sealing requires `claims` to equal the entries read:
+//!   a claim racing the seal either lands before it (and the seal reads again) or fails.
+//!   Sealing fixes the count, the control sum and the date; the document is rendered from the
+//!   entries alone.
 
 use jiff::Timestamp;
 use marketplace::Currency;
 use marketplace::funds::Payout;
-use marketplace::sepa::{FileEntry, FileStatus, PayoutFile, file_id};
+use marketplace::sepa::{FileEntry, FileStatus, MAX_TRANSFERS, PayoutFile, file_id};
 use ports::{Condition, Cursor, Index, Item, Query, SortKey, Table, TableError, TxOp, Update, Value};
 
 use crate::keys::sortable;
@@ -68,13 +71,21 @@ impl<'a> PayoutFiles<'a> {
         for n in 1..=MAX_FILES_A_DAY {
             let id = file_id(now, currency, n);
             if let Some(file) = self.get(&id).await? {
-                if file.status == FileStatus::Open {
+                if file.status == FileStatus::Open && file.claims < MAX_TRANSFERS {
                     return Ok(file);
                 }
                 continue;
             }
-            let file =
-                PayoutFile { id, currency, status: FileStatus::Open, created_at: now, count: 0, control_sum_minor: 0 };
+            let file = PayoutFile {
+                id,
+                currency,
+                status: FileStatus::Open,
+                created_at: now,
+                claims: 0,
+                sealed_at: None,
+                count: 0,
+                control_sum_minor: 0,
+            };
             match self.table.put(file_item(&file)?, Some(Condition::NotExists)).await {
                 Ok(()) => return Ok(file),
                 Err(TableError::ConditionFailed) => continue,
@@ -85,12 +96,20 @@ impl<'a> PayoutFiles<'a> {
     }
 
     /// The writes that put a transfer in an open file, to join the transaction that claims
-    /// what it pays: they fail when the file was sealed meanwhile or holds the transfer.
+    /// what it pays: they fail when the file was sealed meanwhile, is full, or holds the
+    /// transfer.
     pub fn entry_ops(file: &PayoutFile, entry: &FileEntry) -> Result<Vec<TxOp>, TableError> {
         let key = keys::payout_file_entry(&file.id, &entry.end_to_end_id);
         Ok(vec![
             TxOp::Put { item: record::item(entry, &key, "payout_file_entry")?, condition: Some(Condition::NotExists) },
-            TxOp::Check { key: keys::payout_file(&file.id), condition: is_status(FileStatus::Open) },
+            TxOp::Update {
+                key: keys::payout_file(&file.id),
+                update: Update::new().add("claims", 1),
+                condition: Some(Condition::And(vec![
+                    is_status(FileStatus::Open),
+                    Condition::AtMost("claims".into(), MAX_TRANSFERS - 1),
+                ])),
+            },
         ])
     }
 
@@ -139,16 +158,29 @@ impl<'a> PayoutFiles<'a> {
         }
     }
 
-    /// Fixes an open file's transfers, their count and control sum; nothing can join it after.
-    pub async fn seal(&self, file: &PayoutFile, entries: &[FileEntry]) -> Result<PayoutFile, TableError> {
+    /// Fixes an open file's transfers, their count and control sum; nothing can join it
+    /// after. `None` when a claim came in since `entries` were read (read them again).
+    pub async fn seal(
+        &self,
+        file: &PayoutFile,
+        entries: &[FileEntry],
+        now: Timestamp,
+    ) -> Result<Option<PayoutFile>, TableError> {
+        let count = entries.len();
         let sealed = PayoutFile {
             status: FileStatus::Sealed,
-            count: entries.len(),
+            claims: i64::try_from(count).unwrap_or(i64::MAX),
+            sealed_at: Some(now),
+            count,
             control_sum_minor: entries.iter().map(|e| e.amount_minor).sum(),
             ..file.clone()
         };
-        self.table.put(file_item(&sealed)?, Some(is_status(FileStatus::Open))).await?;
-        Ok(sealed)
+        let condition = Condition::And(vec![is_status(FileStatus::Open), Condition::equals("claims", sealed.claims)]);
+        match self.table.put(file_item(&sealed)?, Some(condition)).await {
+            Ok(()) => Ok(Some(sealed)),
+            Err(TableError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Marks a sealed file's document stored for the bank.
@@ -162,7 +194,8 @@ impl<'a> PayoutFiles<'a> {
 
     /// An open file nothing was claimed for: dropped rather than sealed empty.
     pub async fn drop_empty(&self, file: &PayoutFile) -> Result<(), TableError> {
-        match self.table.delete(&keys::payout_file(&file.id), Some(is_status(FileStatus::Open))).await {
+        let condition = Condition::And(vec![is_status(FileStatus::Open), Condition::equals("claims", 0)]);
+        match self.table.delete(&keys::payout_file(&file.id), Some(condition)).await {
             Ok(()) | Err(TableError::ConditionFailed) => Ok(()),
             Err(e) => Err(e),
         }

@@ -139,11 +139,22 @@ pub struct PayoutFile {
     pub currency: Currency,
     pub status: FileStatus,
     pub created_at: Timestamp,
+    /// Transfers claimed so far: each claim adds one, and the file is sealed on condition
+    /// that it still holds the number of entries read, so no claim slips past the seal.
+    #[serde(default)]
+    pub claims: i64,
+    /// When its transfers were fixed: the document's creation and execution date, so writing
+    /// it again writes the same document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_at: Option<Timestamp>,
     #[serde(default)]
     pub count: usize,
     #[serde(default)]
     pub control_sum_minor: i64,
 }
+
+/// Transfers in one file: a bank takes them in one batch.
+pub const MAX_TRANSFERS: i64 = 1000;
 
 /// One transfer of a file, and what it pays: a seller's payout, or a trade-in's price to
 /// its customer (`trade_in_id`, `payout_id` then the transfer's id).

@@ -10,18 +10,20 @@ use quick_xml::events::Event;
 /// What a status code says of the money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// Accepted for execution or settled (`ACCP`, `ACSP`, `ACSC`, `ACWC`): the money leaves.
+    /// Settlement in process or completed (`ACSP`, `ACSC`): the money leaves.
     Accepted,
     /// `RJCT`: the transfer will not be made.
     Rejected,
-    /// Received, technically valid, pending or partly accepted: no decision yet.
+    /// Received, technically valid, accepted for checks or with changes, pending, partly
+    /// accepted (`RCVD`, `ACTC`, `ACCP`, `ACWC`, `PDNG`, `PART`): a bank may still reject
+    /// after these, so nothing is decided yet.
     Undecided,
 }
 
 impl Status {
     fn from_code(code: &str) -> Self {
         match code {
-            "ACCP" | "ACSP" | "ACSC" | "ACWC" => Self::Accepted,
+            "ACSP" | "ACSC" => Self::Accepted,
             "RJCT" => Self::Rejected,
             _ => Self::Undecided,
         }
@@ -101,6 +103,8 @@ pub fn read(xml: &[u8]) -> Result<StatusReport, ReportError> {
                 }
                 match name.as_str() {
                     "TxInfAndSts" => {
+                        // A batch's reason never passes to its transactions.
+                        reason = None;
                         transfer = Some(TransferStatus {
                             end_to_end_id: String::new(),
                             status: Status::Undecided,
@@ -219,14 +223,20 @@ pub(crate) mod tests {
 
     #[test]
     fn transfers_take_their_own_status_else_the_message_s() {
-        let xml = report("MP-1", "PART", &[("E1", "RJCT", Some("AC04")), ("E2", "ACSC", None)]);
+        let xml = report("MP-1", "PART", &[("E1", "RJCT", Some("AC04")), ("E2", "ACSC", None), ("E4", "PDNG", None)]);
         let r = read(xml.as_bytes()).expect("a report");
         assert_eq!(r.original_message_id, "MP-1");
         assert_eq!(r.outcome("E1"), (Status::Rejected, Some("AC04".into())));
         assert_eq!(r.outcome("E2"), (Status::Accepted, None));
         assert_eq!(r.outcome("E3"), (Status::Undecided, None));
-        let all = read(report("MP-1", "ACCP", &[]).as_bytes()).expect("a report");
+        assert_eq!(r.outcome("E4"), (Status::Undecided, None), "its own status, though undecided");
+        let all = read(report("MP-1", "ACSC", &[]).as_bytes()).expect("a report");
         assert_eq!(all.outcome("E9"), (Status::Accepted, None));
+        // Accepted for checks only: a rejection may follow.
+        let checked = read(report("MP-1", "ACCP", &[]).as_bytes()).expect("a report");
+        assert_eq!(checked.outcome("E9"), (Status::Undecided, None));
+        let rejected_later = read(report("MP-1", "ACCP", &[("E1", "PDNG", None)]).as_bytes()).expect("a report");
+        assert_eq!(rejected_later.outcome("E1"), (Status::Undecided, None));
         let none = read(report("MP-1", "RJCT", &[("E1", "ACSC", None)]).as_bytes()).expect("a report");
         assert_eq!(none.outcome("E1"), (Status::Accepted, None));
         assert_eq!(none.outcome("E2"), (Status::Rejected, None));
@@ -244,6 +254,13 @@ pub(crate) mod tests {
             </CstmrPmtStsRpt></Document>"#;
         let r = read(xml.as_bytes()).expect("a report");
         assert_eq!(r.outcome("E1"), (Status::Rejected, Some("AM04".into())));
+        // A batch's reason without its status stays the batch's.
+        let xml = r#"<Document><CstmrPmtStsRpt><OrgnlGrpInfAndSts><OrgnlMsgId>MP-3</OrgnlMsgId></OrgnlGrpInfAndSts>
+            <OrgnlPmtInfAndSts><OrgnlPmtInfId>MP-3</OrgnlPmtInfId><StsRsnInf><Rsn><Cd>NARR</Cd></Rsn></StsRsnInf>
+            <TxInfAndSts><OrgnlEndToEndId>E1</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></TxInfAndSts>
+            </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"#;
+        let r = read(xml.as_bytes()).expect("a report");
+        assert_eq!(r.outcome("E1"), (Status::Rejected, Some("AC04".into())));
     }
 
     #[test]
