@@ -178,6 +178,25 @@ impl App {
         seeded(runner).await
     }
 
+    /// As [`App::embedded`], with the deployment's choices given.
+    pub async fn embedded_with(settings: &local_runner::functions::Settings) -> App {
+        let template = local_runner::repository_template().expect("template.yaml parses");
+        let clock = Arc::new(MovableClock::default());
+        let secret = local_runner::webhook_secret(TEST_SECRET);
+        let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
+            .await
+            .expect("embedded ports");
+        let runner = local_runner::Runner::with_settings(template, ports, clock, TEST_SECRET, settings)
+            .expect("the runner hosts every function");
+        seeded(runner).await
+    }
+
+    /// As [`App::aws`], with the deployment's choices given.
+    pub async fn aws_with(settings: &local_runner::functions::Settings) -> Option<App> {
+        let table: Arc<dyn ports::Table> = Arc::new(aws_table().await?);
+        Self::aws_on_with(table.clone(), table, settings).await
+    }
+
     /// On the embedded adapters with a table that fails on purpose once armed (demo data is
     /// seeded first, unfailing).
     pub async fn embedded_faulty() -> (App, Arc<faults::FaultyTable>) {
@@ -226,6 +245,14 @@ impl App {
     }
 
     async fn aws_on(table: Arc<dyn ports::Table>, provider_table: Arc<dyn ports::Table>) -> Option<App> {
+        Self::aws_on_with(table, provider_table, &local_runner::functions::Settings::default()).await
+    }
+
+    async fn aws_on_with(
+        table: Arc<dyn ports::Table>,
+        provider_table: Arc<dyn ports::Table>,
+        settings: &local_runner::functions::Settings,
+    ) -> Option<App> {
         let template = local_runner::repository_template().expect("template.yaml parses");
         let config = aws_config().await?;
         let sqs = aws_sdk_sqs::Client::new(&config);
@@ -251,7 +278,7 @@ impl App {
             clock: clock.clone(),
             ids: Arc::new(ports::RandomIds),
         };
-        let runner = local_runner::Runner::with_ports(template, ports, clock, TEST_SECRET)
+        let runner = local_runner::Runner::with_settings(template, ports, clock, TEST_SECRET, settings)
             .expect("the runner hosts every function");
         Some(seeded(runner).await)
     }

@@ -29,6 +29,7 @@ async fn every_sample_answers_as_expected() {
             function,
             &app.runner.ports,
             &local_runner::webhook_secret(b"test-token-secret"),
+            &local_runner::functions::Settings::default(),
         )
         .unwrap_or_else(|| panic!("{file}: unknown function {function}"));
         if let Some(expected) = sample["status"].as_u64() {

@@ -385,6 +385,84 @@ acceptance::on_both_adapters!(
     ]
 );
 
+fn sepa() -> local_runner::functions::Settings {
+    let debtor = marketplace::sepa::Debtor::parse("Refurb Market SAS", "EUR:FR7630006000011234567890189:BNPAFRPPXXX")
+        .expect("a valid debtor");
+    local_runner::functions::Settings { payouts: payouts::Rail::Sepa(debtor) }
+}
+
+/// The deadlines file the trade-in's pending transfer; the bank answers `status`, twice.
+/// Returns the document and its file's id.
+async fn file_and_answer(app: &App, admin: &str, customer: &str, id: &str, status: &str) -> (String, String) {
+    let run = app.call("POST", "/_local/schedules/trade-in-deadlines/run", None, None).await;
+    assert_eq!(run.status, 200, "{run:?}");
+    let t = app.get(&format!("/trade-ins/{id}"), Some(customer)).await.body;
+    assert_eq!(t["payment"]["status"], "filed", "{t}");
+    let keys = app.runner.ports.blobs.list("sepa/credit-transfers/").await.expect("listed");
+    let key = keys.last().expect("a file").clone();
+    let document = app.runner.ports.blobs.get(&key).await.expect("answers").expect("stored");
+    let xml = String::from_utf8(document.bytes).expect("UTF-8");
+    assert!(xml.contains("<InstdAmt Ccy=\"EUR\">280.00</InstdAmt>"), "{xml}");
+    let file = key.trim_start_matches("sepa/credit-transfers/").trim_end_matches(".xml").to_owned();
+    let report = acceptance::status_report(&file, status, &[]);
+    let headers = [("content-type", "application/xml")];
+    for _ in 0..2 {
+        let reply = app.send("POST", "/payouts/status-reports", Some(admin), Some(&report), &headers).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
+    (xml, file)
+}
+
+/// On the SEPA rail the customer is paid by credit transfer: the deadlines file the pending
+/// transfer for the bank, the bank's rejection asks for another account, the new account's
+/// transfer is filed again, and the bank's settlement pays it, once.
+async fn a_trade_in_is_paid_by_sepa_credit_transfer(app: &App) {
+    let customer = app.token_with_email("buyer", "jules", "jules@example.test");
+    let berlin = app.berlin();
+    let id = offered(app, &customer, "scratched").await["id"].as_str().expect("an id").to_owned();
+    step(app, &customer, &id, "acceptance", Some(acceptance("DE89370400440532013000"))).await;
+    step(app, &berlin, &id, "receipt", None).await;
+    let bought = step(app, &berlin, &id, "inspection", Some(json!({"result": "conforms"}))).await;
+    assert_eq!(bought["payment"]["status"], "pending", "no provider is asked: {bought}");
+    let admin = app.admin();
+    // The deadlines file the transfer; the bank rejects it.
+    let (xml, _) = file_and_answer(app, &admin, &customer, &id, "RJCT").await;
+    assert!(xml.contains("<IBAN>DE89370400440532013000</IBAN>") && xml.contains("<Nm>Camille Martin</Nm>"), "{xml}");
+    let refused = app.get(&format!("/trade-ins/{id}"), Some(&customer)).await.body;
+    assert_eq!(refused["payment"]["status"], "refused", "{refused}");
+    let table = app.runner.ports.table.as_ref();
+    let ledger = store::Ledger::new(table);
+    let owed = || ledger.platform_balance(&marketplace::ledger::Account::CustomerPayable, marketplace::Currency::EUR);
+    assert_eq!(owed().await, Ok(28_000), "owed to the customer meanwhile");
+    let other = json!({"payoutAccount": {"holder": "Jules Martin", "iban": "FR7630006000011234567890189"}});
+    let changed = app.call("PUT", &format!("/trade-ins/{id}/payout-account"), Some(&customer), Some(other)).await;
+    assert_eq!((changed.status, changed.body["payment"]["status"].as_str()), (200, Some("pending")), "{changed:?}");
+    let (xml, file) = file_and_answer(app, &admin, &customer, &id, "ACSC").await;
+    assert!(xml.contains("<IBAN>FR7630006000011234567890189</IBAN>") && xml.contains("<Nm>Jules Martin</Nm>"), "{xml}");
+    let paid = app.get(&format!("/trade-ins/{id}"), Some(&customer)).await.body;
+    assert_eq!((paid["status"].as_str(), paid["payment"]["status"].as_str()), (Some("paid"), Some("sent")), "{paid}");
+    assert_eq!(owed().await, Ok(0));
+    assert_eq!(acceptance::ledger_total(table).await, Ok(0));
+    let entries = store::PayoutFiles::new(table).entries(&file).await.expect("entries");
+    assert_eq!(entries.iter().filter(|e| e.trade_in_id.as_deref() == Some(id.as_str())).count(), 1);
+    app.advance("PT10M").await;
+    let mails = app.outbox().await;
+    let subjects: Vec<&str> =
+        mails.iter().filter(|m| m["to"] == "jules@example.test").filter_map(|m| m["subject"].as_str()).collect();
+    assert_eq!(subjects.iter().filter(|s| s.contains("could not pay")).count(), 1, "{subjects:?}");
+    assert_eq!(subjects.iter().filter(|s| s.contains("You have been paid")).count(), 1, "{subjects:?}");
+}
+
+mod on_the_sepa_rail {
+    use super::*;
+
+    acceptance::on_both_adapters!(
+        embedded: acceptance::App::embedded_with(&crate::sepa()).await,
+        aws: acceptance::App::aws_with(&crate::sepa()).await,
+        cases: [a_trade_in_is_paid_by_sepa_credit_transfer]
+    );
+}
+
 /// The payment step crashing at every storage call in turn, before or after the call applied;
 /// the refurbisher's client sends the inspection again and the deadlines run: each customer is
 /// paid exactly once, told once, the refurbisher charged once, one register entry per device,

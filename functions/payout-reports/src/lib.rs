@@ -1,7 +1,9 @@
-//! Bank status reports on SEPA payouts (R-SETTLE). A `pain.002` answers one credit transfer
-//! file of ours; each of its payouts whose settlement the bank reports (`ACSP`, `ACSC`) is
-//! paid, each it rejected returns its money to the seller's available balance, and one it has
-//! not decided (received, accepted for checks, pending) stays sent. Every
+//! Bank status reports on SEPA transfers (R-SETTLE, R-TRADEIN). A `pain.002` answers one credit
+//! transfer file of ours. Each of its transfers whose settlement the bank reports (`ACSP`,
+//! `ACSC`) is paid: a seller's payout, or a trade-in's price to its customer. Each it rejected
+//! returns a payout's money to the seller's available balance, or asks the trade-in's customer
+//! for another account. One it has not decided (received, accepted for checks, pending) stays
+//! as it is. Every
 //! outcome is recorded once, however often the report comes: a payout no longer sent, or an
 //! outcome posted before, changes nothing. A report that does not parse, answers no sealed
 //! file, or names a transfer the file does not hold is refused whole, before anything is
@@ -13,11 +15,12 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use edge::{Caller, Group, Json, Problem, Result, XmlBody};
 use marketplace::funds::PayoutStatus;
-use marketplace::sepa::FileStatus;
 use marketplace::sepa::pain002::{self, Status};
+use marketplace::sepa::{FileEntry, FileStatus};
+use marketplace::trade_in::PaymentStatus;
 use ports::Ports;
 use serde::Serialize;
-use store::{Ledger, PayoutFiles, Posted};
+use store::{Ledger, PayoutFiles, Posted, TradeIns};
 
 pub fn router(ports: Ports) -> Router {
     edge::finish(Router::new().route("/payouts/status-reports", post(receive)), ports)
@@ -78,6 +81,10 @@ pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
             applied.undecided += 1;
             continue;
         }
+        if let Some(trade_in_id) = &entry.trade_in_id {
+            settle_trade_in(ports, &file.id, entry, trade_in_id, status, reason.as_deref(), &mut applied).await?;
+            continue;
+        }
         let payout = ledger.payout(&entry.seller_id, &entry.run, file.currency).await?;
         let Some(payout) = payout.filter(|p| p.id == entry.payout_id) else {
             applied.unchanged += 1;
@@ -110,6 +117,46 @@ pub async fn apply(ports: &Ports, xml: &[u8]) -> Result<Applied> {
         "bank status report applied"
     );
     Ok(applied)
+}
+
+/// A trade-in's transfer to its customer: paid (the payment posted, the customer told), or
+/// refused (the customer asked for another account), once.
+async fn settle_trade_in(
+    ports: &Ports,
+    file: &str,
+    entry: &FileEntry,
+    trade_in_id: &str,
+    status: Status,
+    reason: Option<&str>,
+    applied: &mut Applied,
+) -> Result<()> {
+    let t = TradeIns::new(ports.table.as_ref()).get(trade_in_id).await?;
+    let Some(t) = t else {
+        applied.unchanged += 1;
+        return Ok(());
+    };
+    let payment = t.payment.clone();
+    let filed_here = payment.as_ref().is_some_and(|p| {
+        p.status == PaymentStatus::Filed && p.file.as_deref() == Some(file) && p.transfer_id() == entry.payout_id
+    });
+    if !filed_here {
+        let paid = payment.is_some_and(|p| p.status == PaymentStatus::Sent);
+        if paid && status == Status::Rejected {
+            tracing::error!(trade_in_id, file, "the bank rejects a trade-in transfer recorded paid");
+            applied.contested += 1;
+        } else {
+            applied.unchanged += 1;
+        }
+        return Ok(());
+    }
+    if status == Status::Rejected {
+        trade_ins::record_refused(ports, t, &rejection(reason)).await?;
+        applied.returned += 1;
+    } else {
+        trade_ins::record_paid(ports, t).await?;
+        applied.paid += 1;
+    }
+    Ok(())
 }
 
 /// What the seller reads on a rejected payout: the ISO reason code, and its meaning for the

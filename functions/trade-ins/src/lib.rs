@@ -12,17 +12,21 @@
 //! posts the transfer and marks the trade-in paid. A step cut short is finished by the next
 //! call or by the deadlines, which retry every pending payment: paid once whatever the retries.
 
-use axum::Router;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use edge::{Caller, Group, Json, JsonBody, PageParams, Paged, PathId, Problem, Result};
 use jiff::Timestamp;
 use marketplace::ledger::SellerAccount;
 use marketplace::reviews::calendar::Calendar;
 use marketplace::seller::SellerStatus;
+use marketplace::sepa::{Debtor, FileEntry, end_to_end_id};
 use marketplace::trade_in::condition::Grade;
 use marketplace::trade_in::device::DeviceId;
 use marketplace::trade_in::payment::{RegisterEntry, payment_transaction, purchase_transaction, register_csv};
@@ -31,11 +35,12 @@ use marketplace::trade_in::{
     AcceptanceInput, Action, CounterOffer, InspectionInput, Label, Party, Payment, PayoutAccountChange, Return,
     TradeIn, TradeInStatus, TradeInTerms, may,
 };
-use marketplace::{Money, trade_in};
-use ports::{Mail, PaymentError, Ports, Standing, TxOp};
+use marketplace::{Currency, Money, trade_in};
+use payouts::Rail;
+use ports::{Mail, PaymentError, Ports, Standing, TableError, TxOp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use store::{Ledger, Mails, Posted, Products, Sellers, TradeIns};
+use store::{Ledger, Mails, PayoutFiles, Posted, Products, Sellers, TradeIns};
 
 /// The time limits and the commission (`MARKETPLACE_TRADE_IN`, JSON).
 pub fn terms() -> &'static TradeInTerms {
@@ -45,7 +50,11 @@ pub fn terms() -> &'static TradeInTerms {
 
 pub use edge::config::calendars;
 
-pub fn router(ports: Ports) -> Router {
+/// Which rail pays the customers, lent to the handlers that can set a final price.
+#[derive(Clone)]
+struct PayoutRail(Arc<Rail>);
+
+pub fn router(ports: Ports, rail: Rail) -> Router {
     terms();
     calendars();
     let idempotent = || from_fn_with_state(ports.clone(), edge::idempotency::idempotent);
@@ -61,7 +70,7 @@ pub fn router(ports: Ports) -> Router {
         .route("/trade-ins/{id}/counter-offer/rejection", post(reject_counter_offer))
         .route("/trade-ins/{id}/payout-account", put(change_payout_account))
         .route("/sellers/{id}/trade-in-register", get(register));
-    edge::finish(routes, ports)
+    edge::finish(routes, ports).layer(Extension(PayoutRail(Arc::new(rail))))
 }
 
 /// A trade-in as its parties see it. The customer's identity and account are shown to the
@@ -186,19 +195,26 @@ pub struct Swept {
     pub returned: usize,
     /// Customers paid by this run (payments a request left pending).
     pub paid: usize,
+    /// On the SEPA rail: transfers put in credit transfer files for the bank.
+    pub filed: usize,
 }
 
 /// What time alone does to trade-ins (`trade-in-deadlines`, hourly): offers not accepted and
 /// devices not received in time expire, inspections overdue beyond their grace are deemed
 /// conforming, unanswered counter-offers send the device back; each told by mail. A trade-in
 /// changed meanwhile is left to the next run.
-pub async fn sweep(ports: &Ports) -> std::result::Result<Swept, String> {
+pub async fn sweep(ports: &Ports, rail: &Rail) -> std::result::Result<Swept, String> {
     let now = ports.clock.now();
     let store = TradeIns::new(ports.table.as_ref());
     let mut swept = Swept::default();
+    let mut to_file = Vec::new();
     for t in store.due(now, SWEEP_BATCH).await.map_err(|e| e.to_string())? {
         if t.payment_pending() {
-            match pay(ports, t).await {
+            if let Rail::Sepa(_) = rail {
+                to_file.push(t);
+                continue;
+            }
+            match pay(ports, rail, t).await {
                 Ok(after) if after.status == TradeInStatus::Paid => swept.paid += 1,
                 Ok(_) => {}
                 Err(e) if e.status == StatusCode::CONFLICT => {}
@@ -209,7 +225,7 @@ pub async fn sweep(ports: &Ports) -> std::result::Result<Swept, String> {
         let Some(after) = t.sweep(calendar(&t), terms(), now) else { continue };
         let (customer, refurbisher) = deadline_mails(&t, &after);
         let mails = tell(ports, &after, "deadline", customer, refurbisher).await.map_err(|e| e.detail)?;
-        match apply(ports, &t, after.clone(), mails).await {
+        match apply(ports, rail, &t, after.clone(), mails).await {
             Ok(_) => {}
             Err(e) if e.status == StatusCode::CONFLICT => continue,
             Err(e) => return Err(e.detail),
@@ -221,7 +237,53 @@ pub async fn sweep(ports: &Ports) -> std::result::Result<Swept, String> {
         }
         tracing::info!(trade_in_id = %after.id, status = after.status.as_str(), "trade-in deadline passed");
     }
+    if let Rail::Sepa(debtor) = rail {
+        swept.filed = file(ports, debtor, to_file).await?;
+    }
     Ok(swept)
+}
+
+/// On the SEPA rail: puts the pending transfers in the day's credit transfer files (each
+/// claimed with the trade-in's change, so it is in one file only), then seals and stores the
+/// files for the bank. Returns how many were filed.
+async fn file(ports: &Ports, debtor: &Debtor, pending: Vec<TradeIn>) -> std::result::Result<usize, String> {
+    let files = PayoutFiles::new(ports.table.as_ref());
+    let mut report = payouts::PayoutRun::default();
+    payouts::sepa::finish_unstored(ports, debtor, &mut report).await?;
+    let mut by_currency: BTreeMap<Currency, Vec<TradeIn>> = BTreeMap::new();
+    for t in pending {
+        if let Some(payment) = &t.payment {
+            by_currency.entry(payment.amount.currency).or_default().push(t);
+        }
+    }
+    let mut filed = 0;
+    for (currency, pending) in by_currency {
+        if debtor.account(currency).is_none() {
+            tracing::warn!(currency = currency.code(), transfers = pending.len(), "no debtor account: transfers wait");
+            continue;
+        }
+        let file = files.open(currency, ports.clock.now()).await.map_err(|e| e.to_string())?;
+        for t in pending {
+            let (Some(payment), Some(after)) = (t.payment.clone(), t.payment_filed(&file.id)) else { continue };
+            let entry = FileEntry {
+                end_to_end_id: end_to_end_id(&payment.transfer_id()),
+                payout_id: payment.transfer_id(),
+                seller_id: t.refurbisher_id.clone(),
+                run: String::new(),
+                amount_minor: payment.amount.amount_minor,
+                trade_in_id: Some(t.id.clone()),
+            };
+            let ops = PayoutFiles::entry_ops(&file, &entry).map_err(|e| e.to_string())?;
+            match TradeIns::new(ports.table.as_ref()).change(&t, &after, due(&after), ops).await {
+                Ok(()) => filed += 1,
+                // Changed meanwhile, or the file sealed or full: the next run files it.
+                Err(TableError::TransactionCanceled { .. } | TableError::ConditionFailed) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        payouts::sepa::finish(ports, debtor, file, &mut report).await?;
+    }
+    Ok(filed)
 }
 
 type Text = Option<(String, String)>;
@@ -327,12 +389,13 @@ async fn tell(
 /// Writes `after` over `before` with `also`; a concurrent change is a 409 to retry.
 async fn commit(
     ports: &Ports,
+    rail: &Rail,
     before: &TradeIn,
     after: &TradeIn,
     party: Party,
     also: Vec<TxOp>,
 ) -> Result<Json<TradeInView>> {
-    let after = apply(ports, before, after.clone(), also).await?;
+    let after = apply(ports, rail, before, after.clone(), also).await?;
     tracing::info!(trade_in_id = %after.id, status = after.status.as_str(), "trade-in changed");
     Ok(Json(view(&after, party, ports.clock.now())))
 }
@@ -340,14 +403,14 @@ async fn commit(
 /// Writes `after` over `before` with `also`, and returns the trade-in as it then is. When
 /// `after` sets the final price, the write also posts the purchase and the register entry,
 /// and the customer is paid.
-async fn apply(ports: &Ports, before: &TradeIn, after: TradeIn, also: Vec<TxOp>) -> Result<TradeIn> {
+async fn apply(ports: &Ports, rail: &Rail, before: &TradeIn, after: TradeIn, also: Vec<TxOp>) -> Result<TradeIn> {
     let store = TradeIns::new(ports.table.as_ref());
     if after.final_price.is_none() || before.final_price.is_some() {
         store.change(before, &after, due(&after), also).await?;
         return Ok(after);
     }
     purchase(ports, before, &after, also).await?;
-    pay(ports, after).await
+    pay(ports, rail, after).await
 }
 
 /// Tries of a write computed from the refurbisher's funds, which sales may move meanwhile.
@@ -390,62 +453,72 @@ async fn purchase(ports: &Ports, before: &TradeIn, after: &TradeIn, also: Vec<Tx
 /// transfer carries the payment's id, and the ledger's transfer and the trade-in marked paid
 /// are one write. A refused transfer waits for another account; while the provider is
 /// unavailable the payment stays pending, and the deadlines try again.
-pub async fn pay(ports: &Ports, t: TradeIn) -> Result<TradeIn> {
+pub async fn pay(ports: &Ports, rail: &Rail, t: TradeIn) -> Result<TradeIn> {
     let (Some(payment), Some(account)) = (t.payment.clone(), t.payout_account.clone()) else { return Ok(t) };
-    if !t.payment_pending() {
+    // On the SEPA rail the deadlines' daily run files the transfer for the bank.
+    if !t.payment_pending() || *rail != Rail::Provider {
         return Ok(t);
     }
-    let table = ports.table.as_ref();
     let to = ports::PayoutAccount { holder: account.holder, iban: account.iban };
     let (amount, currency) = (payment.amount.amount_minor, payment.amount.currency.code());
-    let now = ports.clock.now();
     match ports.payments.payout(&payment.transfer_id(), &to, amount, currency).await {
-        Ok(()) => {
-            let after = t.paid(now)?;
-            let transaction = payment_transaction(&t, now)
-                .map_err(Problem::internal)?
-                .ok_or_else(|| Problem::internal("a payment has its transaction"))?;
-            let mut also = vec![TradeIns::change_op(&t, &after, due(&after))?];
-            let told = (
-                format!("You have been paid {} for your {}", payment.amount, t.product_name),
-                format!(
-                    "The transfer of {} is on its way to your account {} (reference {}).\n",
-                    payment.amount,
-                    t.payout_account.as_ref().map(|a| a.masked()).unwrap_or_default(),
-                    payment.transfer_id()
-                ),
-            );
-            also.extend(tell(ports, &after, "paid", Some(told), None).await?);
-            match Ledger::new(table).post(&transaction, None, also).await? {
-                Posted::Now => {
-                    tracing::info!(trade_in_id = %t.id, "trade-in paid");
-                    Ok(after)
-                }
-                // Another run marked it paid meanwhile.
-                Posted::Before | Posted::Stale => {
-                    TradeIns::new(table).get(&t.id).await?.ok_or_else(|| Problem::not_found("trade-in"))
-                }
-            }
-        }
-        Err(PaymentError::Refused(reason)) => {
-            let Some(after) = t.payment_refused(&reason) else { return Ok(t) };
-            let told = (
-                format!("We could not pay your account for your {}", t.product_name),
-                "The bank refused the transfer to the account you gave. Give another account in your trade-in:                  the price stays yours meanwhile.\n"
-                    .to_owned(),
-            );
-            let event = format!("refused-{}", payment.attempt);
-            let mails = tell(ports, &after, &event, Some(told), None).await?;
-            TradeIns::new(table).change(&t, &after, due(&after), mails).await?;
-            // The provider's reason may name the holder: not logged.
-            tracing::warn!(trade_in_id = %t.id, "trade-in transfer refused: waiting for another account");
-            Ok(after)
-        }
+        Ok(()) => record_paid(ports, t).await,
+        Err(PaymentError::Refused(reason)) => record_refused(ports, t, &reason).await,
         Err(PaymentError::Unavailable(error)) => {
             tracing::warn!(trade_in_id = %t.id, error, "trade-in transfer not made: retried by the deadlines");
             Ok(t)
         }
     }
+}
+
+/// The transfer was made: the payment posted once, the trade-in paid, the customer told.
+pub async fn record_paid(ports: &Ports, t: TradeIn) -> Result<TradeIn> {
+    let Some(payment) = t.payment.clone() else { return Ok(t) };
+    let table = ports.table.as_ref();
+    let now = ports.clock.now();
+    let after = t.paid(now)?;
+    let transaction = payment_transaction(&t, now)
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::internal("a payment has its transaction"))?;
+    let mut also = vec![TradeIns::change_op(&t, &after, due(&after))?];
+    let told = (
+        format!("You have been paid {} for your {}", payment.amount, t.product_name),
+        format!(
+            "The transfer of {} is on its way to your account {} (reference {}).\n",
+            payment.amount,
+            t.payout_account.as_ref().map(|a| a.masked()).unwrap_or_default(),
+            payment.transfer_id()
+        ),
+    );
+    also.extend(tell(ports, &after, "paid", Some(told), None).await?);
+    match Ledger::new(table).post(&transaction, None, also).await? {
+        Posted::Now => {
+            tracing::info!(trade_in_id = %t.id, "trade-in paid");
+            Ok(after)
+        }
+        // Another run marked it paid meanwhile.
+        Posted::Before | Posted::Stale => {
+            TradeIns::new(table).get(&t.id).await?.ok_or_else(|| Problem::not_found("trade-in"))
+        }
+    }
+}
+
+/// The transfer was refused (by the provider, or in the bank's report): the customer is told
+/// to give another account. `reason` may name the holder: it is never logged.
+pub async fn record_refused(ports: &Ports, t: TradeIn, reason: &str) -> Result<TradeIn> {
+    let Some(payment) = t.payment.clone() else { return Ok(t) };
+    let Some(after) = t.payment_refused(reason) else { return Ok(t) };
+    let told = (
+        format!("We could not pay your account for your {}", t.product_name),
+        "The bank refused the transfer to the account you gave. Give another account in your trade-in: \
+         the price stays yours meanwhile.\n"
+            .to_owned(),
+    );
+    let event = format!("refused-{}", payment.attempt);
+    let mails = tell(ports, &after, &event, Some(told), None).await?;
+    TradeIns::new(ports.table.as_ref()).change(&t, &after, due(&after), mails).await?;
+    tracing::warn!(trade_in_id = %t.id, "trade-in transfer refused: waiting for another account");
+    Ok(after)
 }
 
 /// A buyback list as the API shows it (amounts as decimal strings).
@@ -613,6 +686,7 @@ async fn show(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) ->
 
 async fn accept(
     State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
     caller: Caller,
     PathId(id): PathId,
     body: JsonBody,
@@ -649,10 +723,15 @@ async fn accept(
         )),
     )
     .await?;
-    commit(&ports, &t, &after, party, mails).await
+    commit(&ports, &rail, &t, &after, party, mails).await
 }
 
-async fn cancel(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<Json<TradeInView>> {
+async fn cancel(
+    State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> Result<Json<TradeInView>> {
     let (t, party) = trade_in_for(&ports, &caller, &id, Action::Cancel).await?;
     let after = t.cancel(ports.clock.now())?;
     let mails = tell(
@@ -668,10 +747,15 @@ async fn cancel(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) 
         }),
     )
     .await?;
-    commit(&ports, &t, &after, party, mails).await
+    commit(&ports, &rail, &t, &after, party, mails).await
 }
 
-async fn receive(State(ports): State<Ports>, caller: Caller, PathId(id): PathId) -> Result<Json<TradeInView>> {
+async fn receive(
+    State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> Result<Json<TradeInView>> {
     let (t, party) = trade_in_for(&ports, &caller, &id, Action::Receive).await?;
     let after = t.receive(calendar(&t), terms(), ports.clock.now())?;
     let mails = tell(
@@ -688,11 +772,12 @@ async fn receive(State(ports): State<Ports>, caller: Caller, PathId(id): PathId)
         None,
     )
     .await?;
-    commit(&ports, &t, &after, party, mails).await
+    commit(&ports, &rail, &t, &after, party, mails).await
 }
 
 async fn inspect(
     State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
     caller: Caller,
     PathId(id): PathId,
     body: JsonBody,
@@ -725,7 +810,7 @@ async fn inspect(
         ),
     };
     let mails = tell(&ports, &after, "inspected", Some(customer), None).await?;
-    commit(&ports, &t, &after, party, mails).await
+    commit(&ports, &rail, &t, &after, party, mails).await
 }
 
 fn reasons(c: &CounterOffer) -> String {
@@ -738,7 +823,7 @@ fn reasons(c: &CounterOffer) -> String {
     names.join(", ")
 }
 
-async fn answer(ports: Ports, caller: Caller, id: String, accept: bool) -> Result<Json<TradeInView>> {
+async fn answer(ports: Ports, rail: &Rail, caller: Caller, id: String, accept: bool) -> Result<Json<TradeInView>> {
     let (t, party) = trade_in_for(&ports, &caller, &id, Action::AnswerCounterOffer).await?;
     let after = t.answer(accept, calendar(&t), terms(), ports.clock.now())?;
     let refurbisher = if accept {
@@ -756,28 +841,31 @@ async fn answer(ports: Ports, caller: Caller, id: String, accept: bool) -> Resul
     let mails =
         tell(&ports, &after, if accept { "counter-accepted" } else { "counter-rejected" }, None, Some(refurbisher))
             .await?;
-    commit(&ports, &t, &after, party, mails).await
+    commit(&ports, rail, &t, &after, party, mails).await
 }
 
 async fn accept_counter_offer(
     State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<TradeInView>> {
-    answer(ports, caller, id, true).await
+    answer(ports, &rail, caller, id, true).await
 }
 
 async fn reject_counter_offer(
     State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<TradeInView>> {
-    answer(ports, caller, id, false).await
+    answer(ports, &rail, caller, id, false).await
 }
 
 /// The customer gives another account after the bank refused a transfer; it is tried at once.
 async fn change_payout_account(
     State(ports): State<Ports>,
+    Extension(PayoutRail(rail)): Extension<PayoutRail>,
     caller: Caller,
     PathId(id): PathId,
     body: JsonBody,
@@ -786,7 +874,7 @@ async fn change_payout_account(
     let account = body.parse::<PayoutAccountChange>()?.validate()?;
     let after = t.change_payout_account(account)?;
     TradeIns::new(ports.table.as_ref()).change(&t, &after, due(&after), Vec::new()).await?;
-    let after = pay(&ports, after).await?;
+    let after = pay(&ports, &rail, after).await?;
     Ok(Json(view(&after, party, ports.clock.now())))
 }
 

@@ -4,5 +4,6 @@
 async fn main() -> Result<(), lambda_http::Error> {
     edge::logging::init();
     let ports = aws_adapters::ports_from_env().await;
-    lambda_http::run(trade_ins::router(ports)).await
+    let rail = payouts::Rail::from_env()?;
+    lambda_http::run(trade_ins::router(ports, rail)).await
 }

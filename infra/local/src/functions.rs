@@ -32,9 +32,23 @@ pub struct Hosted {
     pub probe: Option<Probe>,
 }
 
+/// The deployment's choices the functions read from their environment in AWS: fixed for the
+/// runner's life, and given by tests that need another.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// How payouts and trade-in transfers reach their banks (`MARKETPLACE_PAYOUTS`).
+    pub payouts: payouts::Rail,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Settings, String> {
+        Ok(Settings { payouts: payouts::Rail::from_env()? })
+    }
+}
+
 /// Hosts a function of the template on `ports`; `webhook_secret` is what the payment
 /// provider signs with.
-pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Hosted> {
+pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8], settings: &Settings) -> Option<Hosted> {
     let http = |router| Some(Hosted { http: Some(router), ..Hosted::default() });
     // Checked at start-up (`main`): a bad configuration stops the runner there.
     let terms = Arc::new(order_settlement::terms_from_env().unwrap_or_default());
@@ -107,8 +121,7 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             }
         }),
         "PayoutsFunction" => {
-            // Checked at start-up (`main`) too.
-            let rail = Arc::new(payouts::Rail::from_env().unwrap_or_default());
+            let rail = Arc::new(settings.payouts.clone());
             job(ports, move |ports| {
                 let (terms, rail) = (terms.clone(), rail.clone());
                 async move {
@@ -165,7 +178,7 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
             Some(Hosted { worker: Some(worker), ..run })
         }
         "DisputesFunction" => http(disputes::router(ports.clone())),
-        "TradeInsFunction" => http(trade_ins::router(ports.clone())),
+        "TradeInsFunction" => http(trade_ins::router(ports.clone(), settings.payouts.clone())),
         "NoticesFunction" => http(notices::router(ports.clone())),
         "NotificationsFunction" => job(ports, |ports| async move {
             notifications::run(&ports)
@@ -189,15 +202,21 @@ pub fn host(logical_id: &str, ports: &Ports, webhook_secret: &[u8]) -> Option<Ho
                 hosted.probed(ports, move |ports| async move { seller_quality::next_due(&ports, window).await })
             })
         }
-        "TradeInDeadlinesFunction" => job(ports, |ports| async move {
-            trade_ins::sweep(&ports).await.map(|s| {
-                format!(
-                    "{} trade-ins expired, {} deemed conforming, {} returned",
-                    s.expired, s.deemed_conforming, s.returned
-                )
+        "TradeInDeadlinesFunction" => {
+            let rail = Arc::new(settings.payouts.clone());
+            job(ports, move |ports| {
+                let rail = rail.clone();
+                async move {
+                    trade_ins::sweep(&ports, &rail).await.map(|s| {
+                        format!(
+                            "{} trade-ins expired, {} deemed conforming, {} returned, {} paid, {} transfers filed",
+                            s.expired, s.deemed_conforming, s.returned, s.paid, s.filed
+                        )
+                    })
+                }
             })
-        })
-        .map(|hosted| hosted.probed(ports, |ports| async move { trade_ins::next_due(&ports).await })),
+            .map(|hosted| hosted.probed(ports, |ports| async move { trade_ins::next_due(&ports).await }))
+        }
         "OfferVisibilityFunction" => {
             let ports = ports.clone();
             let worker: Worker = Arc::new(move |batch| {

@@ -129,6 +129,17 @@ impl Runner {
         clock: Arc<MovableClock>,
         token_secret: &[u8],
     ) -> Result<Runner, String> {
+        Self::with_settings(template, ports, clock, token_secret, &functions::Settings::from_env()?)
+    }
+
+    /// The runner with the deployment's choices given rather than read from the environment.
+    pub fn with_settings(
+        template: Template,
+        ports: Ports,
+        clock: Arc<MovableClock>,
+        token_secret: &[u8],
+        settings: &functions::Settings,
+    ) -> Result<Runner, String> {
         let tokens = Arc::new(Tokens::new(token_secret));
         let webhook_secret = webhook_secret(token_secret);
         let gateway = gateway::Gateway { tokens: tokens.clone(), clock: clock.clone() };
@@ -136,7 +147,7 @@ impl Runner {
         let mut deliveries = Vec::new();
         let mut jobs = Vec::new();
         for function in &template.functions {
-            let hosted = functions::host(&function.logical_id, &ports, &webhook_secret).ok_or_else(|| {
+            let hosted = functions::host(&function.logical_id, &ports, &webhook_secret, settings).ok_or_else(|| {
                 format!("template.yaml declares {}, which the local runner cannot host", function.logical_id)
             })?;
             for route in &function.routes {

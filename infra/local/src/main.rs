@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The settlement terms and the invitation settings are read by each function; a bad
     // configuration stops us here.
     order_settlement::terms_from_env()?;
-    payouts::Rail::from_env()?;
+    local_runner::functions::Settings::from_env()?;
     review_invitations::Settings::from_env()?;
     let secret = token_secret(&data_dir)?;
     let runner = Arc::new(Runner::start(local_runner::repository_template()?, backend, &secret).await?);

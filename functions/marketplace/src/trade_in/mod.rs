@@ -448,6 +448,8 @@ pub struct Return {
 pub enum PaymentStatus {
     /// The price is final; the transfer is being made.
     Pending,
+    /// On the SEPA rail: in a credit transfer file for the bank, whose report decides it.
+    Filed,
     /// The provider took the transfer.
     Sent,
     /// The provider refused the transfer (the account cannot be paid): the customer gives
@@ -474,6 +476,9 @@ pub struct Payment {
     /// Accounts refused so far: each new account is a new transfer, with its own id.
     #[serde(default)]
     pub attempt: u32,
+    /// The SEPA credit transfer file the transfer travels in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Payment {
@@ -709,6 +714,7 @@ impl TradeIn {
             sent_at: None,
             refused_reason: None,
             attempt: 0,
+            file: None,
         });
         self
     }
@@ -920,12 +926,26 @@ impl TradeIn {
         self.payment.as_ref().is_some_and(|p| p.status == PaymentStatus::Pending)
     }
 
-    /// The provider refused the transfer to the customer's account.
+    /// The provider, or the bank's report on the file, refused the transfer to the customer's
+    /// account.
     pub fn payment_refused(&self, reason: &str) -> Option<TradeIn> {
+        let payment =
+            self.payment.as_ref().filter(|p| matches!(p.status, PaymentStatus::Pending | PaymentStatus::Filed))?;
+        let mut next = self.next();
+        next.payment = Some(Payment {
+            status: PaymentStatus::Refused,
+            refused_reason: Some(reason.into()),
+            file: None,
+            ..payment.clone()
+        });
+        Some(next)
+    }
+
+    /// The pending transfer is put in the SEPA credit transfer file `file`.
+    pub fn payment_filed(&self, file: &str) -> Option<TradeIn> {
         let payment = self.payment.as_ref().filter(|p| p.status == PaymentStatus::Pending)?;
         let mut next = self.next();
-        next.payment =
-            Some(Payment { status: PaymentStatus::Refused, refused_reason: Some(reason.into()), ..payment.clone() });
+        next.payment = Some(Payment { status: PaymentStatus::Filed, file: Some(file.into()), ..payment.clone() });
         Some(next)
     }
 

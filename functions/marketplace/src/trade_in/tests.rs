@@ -500,3 +500,24 @@ fn the_register_entry_holds_what_a_dealer_must_record() {
     );
     assert!(rows[2].contains(",\"'=cmd|' /C calc'!A0, \"\"x\"\"\","), "{}", rows[2]);
 }
+
+#[test]
+fn a_filed_transfer_is_paid_or_refused_by_the_bank_and_filed_once() {
+    let now = at("2026-12-02T10:00:00Z");
+    let t = bought_by("sel_berlin", "ti_1", 28_000, now);
+    assert!(t.payment_pending());
+    let filed = t.payment_filed("MP-20261203-EUR-1").expect("a pending transfer is filed");
+    let payment = filed.payment.clone().expect("a payment");
+    assert_eq!((payment.status, payment.file.as_deref()), (PaymentStatus::Filed, Some("MP-20261203-EUR-1")));
+    assert!(!filed.payment_pending(), "a filed transfer is not made again");
+    assert_eq!(filed.payment_filed("MP-20261203-EUR-2"), None, "in one file only");
+    let paid = filed.paid(now).expect("the bank settled it");
+    assert_eq!(
+        (paid.status, paid.payment.as_ref().map(|p| p.status)),
+        (TradeInStatus::Paid, Some(PaymentStatus::Sent))
+    );
+    let refused = filed.payment_refused("rejected by the bank (AC04)").expect("the bank rejected it");
+    let payment = refused.payment.clone().expect("a payment");
+    assert_eq!((payment.status, payment.file), (PaymentStatus::Refused, None));
+    assert_eq!(refused.payment_filed("MP-20261203-EUR-2"), None, "a refused transfer waits for another account");
+}
