@@ -161,6 +161,17 @@ pub fn start() -> jiff::Timestamp {
     "2026-11-01T08:00:00Z".parse().expect("a valid timestamp")
 }
 
+/// The template, the runner's clock, the provider's webhook secret and the in-memory ports.
+async fn embedded_ports() -> (local_runner::Template, Arc<MovableClock>, Vec<u8>, ports::Ports) {
+    let template = local_runner::repository_template().expect("template.yaml parses");
+    let clock = Arc::new(MovableClock::default());
+    let secret = local_runner::webhook_secret(TEST_SECRET);
+    let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
+        .await
+        .expect("embedded ports");
+    (template, clock, secret, ports)
+}
+
 /// Seeds the demo data at `start()`.
 async fn seeded(runner: local_runner::Runner) -> App {
     runner.clock.set(start());
@@ -171,21 +182,12 @@ async fn seeded(runner: local_runner::Runner) -> App {
 impl App {
     /// On the embedded adapters, in memory, with the demo data seeded at `start()`.
     pub async fn embedded() -> App {
-        let template = local_runner::repository_template().expect("template.yaml parses");
-        let runner = local_runner::Runner::start(template, local_runner::Backend::Memory, TEST_SECRET)
-            .await
-            .expect("the runner hosts every function of the template");
-        seeded(runner).await
+        Self::embedded_with(&local_runner::functions::Settings::default()).await
     }
 
     /// As [`App::embedded`], with the deployment's choices given.
     pub async fn embedded_with(settings: &local_runner::functions::Settings) -> App {
-        let template = local_runner::repository_template().expect("template.yaml parses");
-        let clock = Arc::new(MovableClock::default());
-        let secret = local_runner::webhook_secret(TEST_SECRET);
-        let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
-            .await
-            .expect("embedded ports");
+        let (template, clock, _, ports) = embedded_ports().await;
         let runner = local_runner::Runner::with_settings(template, ports, clock, TEST_SECRET, settings)
             .expect("the runner hosts every function");
         seeded(runner).await
@@ -200,12 +202,7 @@ impl App {
     /// On the embedded adapters with a table that fails on purpose once armed (demo data is
     /// seeded first, unfailing).
     pub async fn embedded_faulty() -> (App, Arc<faults::FaultyTable>) {
-        let template = local_runner::repository_template().expect("template.yaml parses");
-        let clock = Arc::new(MovableClock::default());
-        let secret = local_runner::webhook_secret(TEST_SECRET);
-        let ports = local_runner::Runner::ports(&template, &local_runner::Backend::Memory, clock.clone(), &secret)
-            .await
-            .expect("embedded ports");
+        let (template, clock, secret, ports) = embedded_ports().await;
         let faulty = Arc::new(faults::FaultyTable::new(ports.table.clone()));
         let ports = ports::Ports {
             table: faulty.clone(),
