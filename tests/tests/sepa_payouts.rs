@@ -296,6 +296,38 @@ async fn aws_payouts_are_filed_and_settled_once_after_a_crash_half_way() {
     }
 }
 
+/// A payout the run sent but could not file (its file sealed by the other job meanwhile) is
+/// filed by the next hourly trade-in deadlines, not ten days later by the next payout run.
+async fn the_hourly_deadlines_file_what_a_payout_run_left(app: &App) {
+    let (seller, member) = app.funded_seller("left-unfiled", 0).await;
+    let Rail::Sepa(debtor) = rail() else { unreachable!("rail() is SEPA") };
+    let mut report = PayoutRun { run: "2026-11-10".into(), ..PayoutRun::default() };
+    payouts::send_all(&app.runner.ports, &Terms::default(), &Rail::Sepa(debtor), &mut report).await.expect("sent");
+    assert!(files_stored(app).await.is_empty(), "sent, not filed");
+    let run = app.call("POST", "/_local/schedules/trade-in-deadlines/run", None, None).await;
+    assert_eq!(run.status, 200, "{run:?}");
+    let keys = files_stored(app).await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let payout = payouts_of(app, &seller, &member).await[0]["id"].as_str().expect("an id").to_owned();
+    let blob = app.runner.ports.blobs.get(&keys[0]).await.expect("answers").expect("stored");
+    let xml = String::from_utf8(blob.bytes).expect("UTF-8");
+    assert!(xml.contains(&format!("<EndToEndId>{}</EndToEndId>", end_to_end_id(&payout))), "{xml}");
+}
+
+mod with_the_sepa_rail_configured {
+    use super::*;
+
+    fn settings() -> local_runner::functions::Settings {
+        local_runner::functions::Settings { payouts: rail() }
+    }
+
+    acceptance::on_both_adapters!(
+        embedded: acceptance::App::embedded_with(&super::settings()).await,
+        aws: acceptance::App::aws_with(&super::settings()).await,
+        cases: [the_hourly_deadlines_file_what_a_payout_run_left]
+    );
+}
+
 acceptance::on_both_adapters!(
     embedded: acceptance::App::embedded().await,
     aws: acceptance::App::aws().await,

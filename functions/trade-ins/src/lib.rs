@@ -245,11 +245,13 @@ pub async fn sweep(ports: &Ports, rail: &Rail) -> std::result::Result<Swept, Str
 
 /// On the SEPA rail: puts the pending transfers in the day's credit transfer files (each
 /// claimed with the trade-in's change, so it is in one file only), then seals and stores the
-/// files for the bank. Returns how many were filed.
+/// files for the bank. Returns how many were filed. It first files what the payout run left
+/// unfiled (a payout that found its file sealed by this job), so nothing waits for the next
+/// run ten days on.
 async fn file(ports: &Ports, debtor: &Debtor, pending: Vec<TradeIn>) -> std::result::Result<usize, String> {
     let files = PayoutFiles::new(ports.table.as_ref());
     let mut report = payouts::PayoutRun::default();
-    payouts::sepa::finish_unstored(ports, debtor, &mut report).await?;
+    payouts::sepa::file(ports, debtor, &mut report).await?;
     let mut by_currency: BTreeMap<Currency, Vec<TradeIn>> = BTreeMap::new();
     for t in pending {
         if let Some(payment) = &t.payment {
