@@ -110,6 +110,8 @@ async fn a_sepa_run_files_valid_transfers_that_the_bank_s_report_settles_once(ap
     let rejected_payout =
         payouts_of(app, &rejected, &rejected_member).await[0]["id"].as_str().expect("an id").to_owned();
     let (paid_ref, rejected_ref) = (end_to_end_id(&paid_payout), end_to_end_id(&rejected_payout));
+    let shown = payouts_of(app, &paid, &paid_member).await[0]["reference"].clone();
+    assert_eq!(shown, json!(paid_ref), "the seller sees the reference its bank statement shows");
     for (reference, amount, iban) in
         [(&paid_ref, "90.00", "DE89370400440532013000"), (&rejected_ref, "45.00", "FR1420041010050500013M02606")]
     {

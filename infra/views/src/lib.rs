@@ -193,6 +193,9 @@ pub struct PayoutView {
     pub settled_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// On the SEPA rail, the end-to-end id the seller's bank statement shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 impl PayoutView {
@@ -205,6 +208,7 @@ impl PayoutView {
             created_at: payout.created_at,
             settled_at: payout.settled_at,
             failure: payout.failure.clone(),
+            reference: payout.sepa.then(|| marketplace::sepa::end_to_end_id(&payout.id)),
         }
     }
 }
