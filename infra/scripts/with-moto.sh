@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a command with a local AWS emulator (moto's server mode) on a free loopback port, with
-# the SDK pointed at it, and stops the emulator whatever the command's outcome.
+# Runs a command with a local AWS emulator (moto's server mode) and a fake Stripe (localstripe),
+# each on a free loopback port, with the SDK and STRIPE_API_BASE pointed at them, and stops
+# both whatever the command's outcome.
 set -euo pipefail
 
 venv=${VENV:-.venv}
@@ -8,7 +9,11 @@ port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0
 log=$(mktemp -t moto.XXXXXX.log)
 "$venv/bin/python" infra/scripts/moto_server.py 127.0.0.1 "$port" >"$log" 2>&1 &
 moto=$!
-trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true; rm -f "$log"' EXIT
+stripe_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+stripe_log=$(mktemp -t localstripe.XXXXXX.log)
+"$venv/bin/python" -m localstripe --port "$stripe_port" >"$stripe_log" 2>&1 &
+stripe=$!
+trap 'kill "$moto" "$stripe" 2>/dev/null || true; wait "$moto" "$stripe" 2>/dev/null || true; rm -f "$log" "$stripe_log"' EXIT
 
 for _ in $(seq 1 1200); do  # until it answers: a start on a loaded machine can take a while
   if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
@@ -22,6 +27,21 @@ for _ in $(seq 1 1200); do  # until it answers: a start on a loaded machine can 
   sleep 0.1
 done
 echo "AWS emulator (moto) on http://127.0.0.1:$port"
+for _ in $(seq 1 1200); do
+  if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$stripe_port/js.stripe.com/v3/')" 2>/dev/null; then
+    break
+  fi
+  if ! kill -0 "$stripe" 2>/dev/null; then
+    echo "localstripe did not start:" >&2
+    cat "$stripe_log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+echo "Stripe stand-in (localstripe) on http://127.0.0.1:$stripe_port"
+export STRIPE_API_BASE="http://127.0.0.1:$stripe_port"
+# The Stripe adapter's contract tests fail rather than skip without it.
+export CONTRACT_STRIPE=required
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-1
