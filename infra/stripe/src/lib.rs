@@ -29,6 +29,9 @@ pub mod hyper_method {
 /// The API version every request is written for.
 pub const API_VERSION: &str = "2024-06-20";
 
+/// How long a call may take before its outcome counts as unknown.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Stripe's API, or a stand-in such as localstripe.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 
@@ -87,15 +90,19 @@ impl StripePayments {
         let request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| PaymentError::Unavailable(format!("request not built: {e}")))?;
-        let response =
-            self.client.request(request).await.map_err(|e| PaymentError::Unavailable(format!("Stripe: {e}")))?;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
+        let exchange = async {
+            let response =
+                self.client.request(request).await.map_err(|e| PaymentError::Unavailable(format!("Stripe: {e}")))?;
+            let status = response.status();
+            let body = response.into_body().collect().await;
+            let bytes =
+                body.map_err(|e| PaymentError::Unavailable(format!("Stripe's answer was cut: {e}")))?.to_bytes();
+            Ok::<_, PaymentError>((status, bytes))
+        };
+        // An answer that does not come is an unknown outcome: the caller asks again, same key.
+        let (status, bytes) = tokio::time::timeout(TIMEOUT, exchange)
             .await
-            .map_err(|e| PaymentError::Unavailable(format!("Stripe's answer was cut: {e}")))?
-            .to_bytes();
+            .map_err(|_| PaymentError::Unavailable(format!("Stripe did not answer within {TIMEOUT:?}")))??;
         let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(json);
