@@ -15,30 +15,26 @@ stripe_log=$(mktemp -t localstripe.XXXXXX.log)
 stripe=$!
 trap 'kill "$moto" "$stripe" 2>/dev/null || true; wait "$moto" "$stripe" 2>/dev/null || true; rm -f "$log" "$stripe_log"' EXIT
 
-for _ in $(seq 1 1200); do  # until it answers: a start on a loaded machine can take a while
-  if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "$moto" 2>/dev/null; then
-    echo "the AWS emulator did not start:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-echo "AWS emulator (moto) on http://127.0.0.1:$port"
-for _ in $(seq 1 1200); do
-  if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$stripe_port/js.stripe.com/v3/')" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "$stripe" 2>/dev/null; then
-    echo "localstripe did not start:" >&2
-    cat "$stripe_log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-echo "Stripe stand-in (localstripe) on http://127.0.0.1:$stripe_port"
+# Waits until `url` answers (a start on a loaded machine can take a while), or fails with the
+# server's log if its process `pid` died first.
+wait_for() {
+  local name=$1 url=$2 pid=$3 server_log=$4
+  for _ in $(seq 1 1200); do
+    if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('$url')" 2>/dev/null; then
+      local host=${url#http://}
+      echo "$name on http://${host%%/*}"
+      return
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name did not start:" >&2
+      cat "$server_log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+wait_for "AWS emulator (moto)" "http://127.0.0.1:$port/moto-api/" "$moto" "$log"
+wait_for "Stripe stand-in (localstripe)" "http://127.0.0.1:$stripe_port/js.stripe.com/v3/" "$stripe" "$stripe_log"
 export STRIPE_API_BASE="http://127.0.0.1:$stripe_port"
 # The Stripe adapter's contract tests fail rather than skip without it.
 export CONTRACT_STRIPE=required
